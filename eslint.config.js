@@ -1,0 +1,33 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['dist', 'node_modules', 'public/datasets', 'coverage'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.browser, ...globals.node } },
+  },
+  {
+    // The SLL math stays pure: no React, no DOM, no worker globals, no backend packages.
+    files: ['src/kernels/**/*.ts'],
+    languageOptions: { globals: { ...globals.es2022 } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'react',
+            'react-dom',
+            'react/*',
+            '@tensorflow/tfjs-backend-*',
+            '@tensorflow/tfjs-node*',
+            'node:*',
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'window', 'document', 'self', 'postMessage', 'navigator', 'process'],
+    },
+  },
+);

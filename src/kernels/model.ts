@@ -1,0 +1,153 @@
+/**
+ * The SLL network (spec 2.3) as tfjs variables, computing in NHWC. Weights enter and leave in
+ * PyTorch layout (`ParamMap`), converted once here.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type Arch, POOL_SIZE, featureCount, pooledSize, validateArch } from './arch.ts';
+import { initialParams } from './init.ts';
+import { type ParamMap, type ParamSpec, internalShape, paramSpecs, toInternal, toPytorch } from './params.ts';
+import { sllConvLayer, sllConvScaling } from './sllConv.ts';
+import { linearNormalized, normalizeRows, sllDenseLayer, sllDenseScaling } from './sllDense.ts';
+
+interface ConvVars {
+  kernel: tf.Variable<tf.Rank.R4>;
+  bias: tf.Variable<tf.Rank.R1>;
+  q: tf.Variable<tf.Rank.R1>;
+}
+
+interface DenseVars {
+  weight: tf.Variable<tf.Rank.R2>;
+  bias: tf.Variable<tf.Rank.R1>;
+  q: tf.Variable<tf.Rank.R1>;
+}
+
+/** The per-layer scaling vectors t. They depend on the weights only, not on the batch. */
+export interface Scalings {
+  conv: tf.Tensor1D[];
+  dense: tf.Tensor1D[];
+}
+
+export class SllModel {
+  readonly arch: Arch;
+  readonly specs: ParamSpec[];
+  private readonly vars: tf.Variable[];
+  private readonly convs: ConvVars[] = [];
+  private readonly denses: DenseVars[] = [];
+  private readonly lastWeight: tf.Variable<tf.Rank.R2>;
+  private readonly lastBias: tf.Variable<tf.Rank.R1>;
+  private readonly mean: tf.Tensor1D;
+  private readonly invStd: tf.Tensor1D;
+
+  /** Builds a model from complete PyTorch-layout values; use `SllModel.initialize` for new ones. */
+  constructor(arch: Arch, params: ParamMap) {
+    this.arch = validateArch(arch);
+    this.specs = paramSpecs(this.arch);
+    this.vars = this.specs.map((spec) => {
+      const values = params.get(spec.name);
+      if (!values) throw new Error(`missing parameter ${spec.name}`);
+      return tf.variable(tf.tensor(toInternal(spec, values), internalShape(spec)), true);
+    });
+    let v = 0;
+    const next = <R extends tf.Rank>() => this.vars[v++] as tf.Variable<R>;
+    for (let i = 0; i < this.arch.nConv; i++) this.convs.push({ kernel: next(), bias: next(), q: next() });
+    for (let i = 0; i < this.arch.nDense; i++) this.denses.push({ weight: next(), bias: next(), q: next() });
+    this.lastWeight = next();
+    this.lastBias = next();
+    this.mean = tf.keep(tf.tensor1d(this.arch.mean));
+    this.invStd = tf.keep(tf.tensor1d(this.arch.std.map((s) => 1 / s)));
+  }
+
+  static initialize(arch: Arch, seed: number): SllModel {
+    return new SllModel(arch, initialParams(validateArch(arch), seed));
+  }
+
+  /** Trainable variables, in `state_dict` order. */
+  get variables(): tf.Variable[] {
+    return this.vars;
+  }
+
+  /** Computes every layer's t once; the caller disposes the result (`disposeScalings`). */
+  computeScalings(): Scalings {
+    return {
+      conv: this.convs.map((c) => sllConvScaling(c.kernel)),
+      dense: this.denses.map((d) => sllDenseScaling(d.weight, d.q)),
+    };
+  }
+
+  /**
+   * Logits for images `[N, H, W, C]` in [0, 1]. Pass precomputed `scalings` when the weights are
+   * fixed (evaluation, attacks); without them t is computed inside, so gradients reach it.
+   */
+  logits(images: tf.Tensor4D, scalings?: Scalings): tf.Tensor2D {
+    return tf.tidy(() => {
+      const t = scalings ?? this.computeScalings();
+      const { width, inChannels } = this.arch;
+      let x = tf.mul(tf.sub(images, this.mean), this.invStd) as tf.Tensor4D;
+      if (width > inChannels) {
+        x = tf.pad(x, [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [0, width - inChannels],
+        ]);
+      }
+      this.convs.forEach((c, i) => {
+        x = sllConvLayer(x, c.kernel, c.bias, t.conv[i]);
+      });
+      let h = this.poolAndFlatten(x);
+      this.denses.forEach((d, i) => {
+        h = sllDenseLayer(h, d.weight, d.bias, t.dense[i]);
+      });
+      return linearNormalized(h, this.lastWeight, this.lastBias);
+    });
+  }
+
+  /** 4x4 windows, stride 4, sum / 4; then flatten in PyTorch's C, H, W order. */
+  private poolAndFlatten(x: tf.Tensor4D): tf.Tensor2D {
+    const n = x.shape[0];
+    const s = pooledSize(this.arch);
+    const c = this.arch.width;
+    const windows = tf.reshape(x, [n, s, POOL_SIZE, s, POOL_SIZE, c]);
+    const pooled = tf.div(tf.sum(windows, [2, 4]), POOL_SIZE);
+    return tf.reshape(tf.transpose(pooled, [0, 3, 1, 2]), [n, featureCount(this.arch)]);
+  }
+
+  /** The last layer's rows at unit norm, `[nClasses, features]`, as used by the certificate. */
+  async normalizedLastWeight(): Promise<Float32Array> {
+    const w = normalizeRows(this.lastWeight);
+    try {
+      return (await w.data()) as Float32Array;
+    } finally {
+      w.dispose();
+    }
+  }
+
+  /** Current values in PyTorch layout (reads with `data()`, which is safe on every backend). */
+  async exportParams(): Promise<ParamMap> {
+    const out: ParamMap = new Map();
+    for (let i = 0; i < this.specs.length; i++) {
+      const values = (await this.vars[i].data()) as Float32Array;
+      out.set(this.specs[i].name, toPytorch(this.specs[i], values));
+    }
+    return out;
+  }
+
+  /** Overwrites every variable; `params` must be complete (as a validated weights file is). */
+  assignParams(params: ParamMap): void {
+    this.specs.forEach((spec, i) => {
+      const values = params.get(spec.name);
+      if (!values) throw new Error(`missing parameter ${spec.name}`);
+      tf.tidy(() => this.vars[i].assign(tf.tensor(toInternal(spec, values), internalShape(spec))));
+    });
+  }
+
+  dispose(): void {
+    this.vars.forEach((v) => v.dispose());
+    this.mean.dispose();
+    this.invStd.dispose();
+  }
+}
+
+export function disposeScalings(s: Scalings): void {
+  tf.dispose([...s.conv, ...s.dense]);
+}

@@ -1,0 +1,38 @@
+/** Helpers shared by the kernel tests (not shipped in the app bundle: only tests import this file). */
+import * as tf from '@tensorflow/tfjs';
+import type { Arch } from './arch.ts';
+import { createRng } from './rng.ts';
+
+export function smallArch(overrides: Partial<Arch> = {}): Arch {
+  return {
+    nConv: 2,
+    nDense: 1,
+    width: 4,
+    convInnerDim: 3,
+    denseInnerDim: 10,
+    imageSize: 8,
+    inChannels: 3,
+    nClasses: 5,
+    mean: [0.4913, 0.4821, 0.4465],
+    std: [1, 1, 1],
+    ...overrides,
+  };
+}
+
+/** Random images in [0, 1], NCHW (PyTorch / oracle layout). */
+export function randomImagesNchw(arch: Arch, n: number, seed: number): Float64Array {
+  const rng = createRng(seed);
+  return Float64Array.from({ length: n * arch.inChannels * arch.imageSize ** 2 }, () => rng.uniform());
+}
+
+export function nchwToNhwcTensor(x: Float64Array, n: number, c: number, h: number, w: number): tf.Tensor4D {
+  return tf.tidy(() => tf.transpose(tf.tensor4d(Float32Array.from(x), [n, c, h, w]), [0, 2, 3, 1]));
+}
+
+export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  let err = 0;
+  for (let i = 0; i < expected.length; i++) err = Math.max(err, Math.abs(actual[i] - expected[i]));
+  return err / Math.max(scale, 1e-30);
+}
