@@ -5,7 +5,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { type Arch, POOL_SIZE, featureCount, pooledSize, validateArch } from './arch.ts';
 import { initialParams } from './init.ts';
-import { type ParamMap, type ParamSpec, internalShape, paramSpecs, toInternal, toPytorch } from './params.ts';
+import {
+  type ParamMap,
+  type ParamSpec,
+  convLayerIndex,
+  denseLayerIndex,
+  internalShape,
+  paramSpecs,
+  toInternal,
+  toPytorch,
+} from './params.ts';
 import { sllConvLayer, sllConvScaling } from './sllConv.ts';
 import { linearNormalized, normalizeRows, sllDenseLayer, sllDenseScaling } from './sllDense.ts';
 
@@ -19,6 +28,16 @@ interface DenseVars {
   weight: tf.Variable<tf.Rank.R2>;
   bias: tf.Variable<tf.Rank.R1>;
   q: tf.Variable<tf.Rank.R1>;
+}
+
+/** One SLL layer as a function of its input, for Lipschitz checks. */
+export interface SllLayerFn {
+  /** `model.{i}`, the layer's index in the official module. */
+  name: string;
+  kind: 'conv' | 'dense';
+  /** Shape of one input (batch 1), NHWC for convolutions. */
+  inputShape: number[];
+  apply(x: tf.Tensor): tf.Tensor;
 }
 
 /** The per-layer scaling vectors t. They depend on the weights only, not on the batch. */
@@ -100,6 +119,24 @@ export class SllModel {
       });
       return linearNormalized(h, this.lastWeight, this.lastBias);
     });
+  }
+
+  /** Each SLL layer with the given scalings, on its own (input size: the arch's image size). */
+  sllLayerFunctions(scalings: Scalings): SllLayerFn[] {
+    const { imageSize, width } = this.arch;
+    const convs = this.convs.map((c, i) => ({
+      name: `model.${convLayerIndex(i)}`,
+      kind: 'conv' as const,
+      inputShape: [1, imageSize, imageSize, width],
+      apply: (x: tf.Tensor) => sllConvLayer(x as tf.Tensor4D, c.kernel, c.bias, scalings.conv[i]),
+    }));
+    const denses = this.denses.map((d, i) => ({
+      name: `model.${denseLayerIndex(this.arch, i)}`,
+      kind: 'dense' as const,
+      inputShape: [1, featureCount(this.arch)],
+      apply: (x: tf.Tensor) => sllDenseLayer(x as tf.Tensor2D, d.weight, d.bias, scalings.dense[i]),
+    }));
+    return [...convs, ...denses];
   }
 
   /** 4x4 windows, stride 4, sum / 4; then flatten in PyTorch's C, H, W order. */

@@ -3,7 +3,6 @@
  * PyTorch layout (NCHW, cross-correlation conv2d, scatter-style conv_transpose2d). Tests only.
  */
 import type { Arch } from '../arch.ts';
-import type { ParamMap } from '../params.ts';
 
 type Param = (name: string) => Float64Array;
 
@@ -155,7 +154,12 @@ export function oracleNormalizedRows(weight: Float64Array, rows: number): Float6
 }
 
 /** Logits `[N, nClasses]` of images `[N, C, H, W]` in [0, 1], spec 2.3, in float64. */
-export function oracleLogits(arch: Arch, params: ParamMap, images: Float64Array, n: number): Float64Array {
+export function oracleLogits(
+  arch: Arch,
+  params: Map<string, ArrayLike<number>>,
+  images: Float64Array,
+  n: number,
+): Float64Array {
   const get: Param = (name) => {
     const v = params.get(name);
     if (!v) throw new Error(`oracle: missing ${name}`);

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ArchError, PRESET_NAMES, presetArch, validateArch } from './arch.ts';
+import { initialParams } from './init.ts';
+import { countParameters, paramSpecs } from './params.ts';
+
+describe('presets', () => {
+  it('small has exactly 41,385,862 parameters for 10 classes; the others match the paper', () => {
+    expect(countParameters(presetArch('small'))).toBe(41_385_862);
+    expect(countParameters(presetArch('medium'))).toBe(78_803_870);
+    expect(countParameters(presetArch('large'))).toBe(118_266_370);
+    expect(countParameters(presetArch('xlarge'))).toBe(236_446_550);
+  });
+
+  it('every preset validates and names its layers as the official module', () => {
+    for (const name of PRESET_NAMES) expect(validateArch(presetArch(name))).toEqual(presetArch(name));
+    const names = paramSpecs(presetArch('small')).map((s) => s.name);
+    expect(names.slice(0, 3)).toEqual(['model.1.kernel', 'model.1.bias', 'model.1.q']);
+    expect(names).toContain('model.23.weight'); // first dense layer: nConv + 3
+    expect(names.slice(-2)).toEqual(['model.30.weight', 'model.30.bias']);
+  });
+
+  it('rejects out-of-range fields with a message naming them', () => {
+    const tiny = presetArch('tiny');
+    expect(() => validateArch({ ...tiny, width: 0 })).toThrow(/arch.width = 0 is out of range/);
+    expect(() => validateArch({ ...tiny, imageSize: 30 })).toThrow(/multiple of 4/);
+    expect(() => validateArch({ ...tiny, convInnerDim: -2 })).toThrow(/convInnerDim = -2/);
+    expect(() => validateArch({ ...tiny, nConv: 1.5 })).toThrow(/nConv must be an integer/);
+    expect(() => validateArch({ ...tiny, std: [1, 0, 1] })).toThrow(/std\[1\]/);
+    expect(() => validateArch({ ...tiny, mean: [0.5] })).toThrow(/mean has 1 values/);
+    expect(() => validateArch({ ...tiny, nClasses: undefined })).toThrow(/nClasses is missing/);
+    expect(() => validateArch('small')).toThrow(ArchError);
+  });
+});
+
+describe('initialisation', () => {
+  it('is reproducible from the seed and follows the official distributions', () => {
+    const arch = { ...presetArch('tiny'), convInnerDim: 16, denseInnerDim: 256 };
+    const a = initialParams(arch, 42);
+    const b = initialParams(arch, 42);
+    const c = initialParams(arch, 43);
+    for (const [name, values] of a) expect(b.get(name)).toEqual(values);
+    expect(c.get('model.1.kernel')).not.toEqual(a.get('model.1.kernel'));
+
+    const kernel = a.get('model.1.kernel')!; // [16, 8, 3, 3]: xavier std sqrt(2 / (72 + 144))
+    const std = Math.sqrt(kernel.reduce((s, x) => s + x * x, 0) / kernel.length);
+    expect(std).toBeCloseTo(Math.sqrt(2 / (72 + 144)), 2);
+    const bias = a.get('model.1.bias')!;
+    expect(Math.max(...bias.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(72));
+    const q = a.get('model.1.q')!;
+    expect(Math.abs(q.reduce((s, x) => s + x, 0) / q.length)).toBeLessThan(0.5);
+    const last = a.get('model.6.weight')!; // nn.Linear: U(-1/sqrt(512), 1/sqrt(512))
+    expect(Math.max(...last.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(512));
+    expect(Math.max(...last.map(Math.abs))).toBeGreaterThan(0.9 / Math.sqrt(512));
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * One optimisation step of the SLL network: forward, loss, gradients (t is recomputed from the
+ * weights inside the step, so gradients flow through it), Adam update.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Adam } from './adam.ts';
+import { type LossName, trainingLoss } from './losses.ts';
+import type { SllModel } from './model.ts';
+
+export interface StepResult {
+  /** Mean loss of the batch; the caller disposes it (read it with `await data()`). */
+  loss: tf.Scalar;
+  /** Number of correctly classified images in the batch (before the update). */
+  correct: tf.Scalar;
+}
+
+export function trainStep(
+  model: SllModel,
+  optimizer: Adam,
+  images: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  lossName: LossName,
+  learningRate: number,
+): StepResult {
+  return tf.tidy(() => {
+    let correct: tf.Scalar | undefined;
+    const vars = model.variables;
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.logits(images);
+      // variableGrads disposes everything but the loss: keep the count past its scope.
+      correct = tf.keep(countCorrect(logits, labels));
+      return trainingLoss(lossName, logits, labels);
+    }, vars);
+    optimizer.apply(
+      vars.map((v) => grads[v.name]),
+      learningRate,
+    );
+    return { loss: value, correct: correct as tf.Scalar };
+  });
+}
+
+/** Correct predictions in a batch (argmax ties: tfjs returns the first index, as the certificate). */
+export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const hits = tf.equal(tf.argMax(logits, 1), tf.cast(labels, 'int32'));
+    return tf.sum(tf.cast(hits, 'float32')) as tf.Scalar;
+  });
+}

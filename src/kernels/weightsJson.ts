@@ -1,0 +1,175 @@
+/**
+ * The `sll-lab/weights` version 1 file (spec section 6): export, and a strict import that explains
+ * every problem and returns either a complete, validated set of parameters or an error.
+ */
+import { ArchError, type Arch, validateArch } from './arch.ts';
+import { Base64Error, decodeBase64, encodeBase64 } from './base64.ts';
+import { type ParamMap, paramSpecs, sizeOf } from './params.ts';
+
+export const WEIGHTS_FORMAT = 'sll-lab/weights';
+export const WEIGHTS_VERSION = 1;
+
+export interface WeightsTensor {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+  data: string;
+}
+
+export interface WeightsFile {
+  format: typeof WEIGHTS_FORMAT;
+  version: typeof WEIGHTS_VERSION;
+  arch: Arch;
+  tensors: WeightsTensor[];
+  [extra: string]: unknown;
+}
+
+export interface LoadedWeights {
+  arch: Arch;
+  params: ParamMap;
+  /** Top-level keys other than format, version, arch and tensors (config, metrics, ...). */
+  extras: Record<string, unknown>;
+}
+
+export class WeightsFileError extends Error {
+  override name = 'WeightsFileError';
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
+
+function assertLittleEndian(): void {
+  if (!LITTLE_ENDIAN)
+    throw new WeightsFileError('this platform is big-endian; weights files are little-endian');
+}
+
+/** Builds the file object; `extras` (training settings, metrics, ...) become top-level keys. */
+export function buildWeightsFile(
+  arch: Arch,
+  params: ParamMap,
+  extras: Record<string, unknown> = {},
+): WeightsFile {
+  assertLittleEndian();
+  const tensors = paramSpecs(arch).map((spec) => {
+    const values = params.get(spec.name);
+    if (!values) throw new Error(`missing parameter ${spec.name}`);
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    return { name: spec.name, shape: spec.shape, dtype: 'float32' as const, data: encodeBase64(bytes) };
+  });
+  return { ...extras, format: WEIGHTS_FORMAT, version: WEIGHTS_VERSION, arch, tensors };
+}
+
+export function serializeWeights(arch: Arch, params: ParamMap, extras: Record<string, unknown> = {}): string {
+  return JSON.stringify(buildWeightsFile(arch, params, extras));
+}
+
+/**
+ * Official checkpoints store `module.model.model.{i}.*` (data-parallel, then normalising wrapper);
+ * a data-parallel network alone stores `module.model.{i}.*`. Weights files use `model.{i}.*`.
+ */
+export function stripModulePrefix(name: string): string {
+  if (name.startsWith('module.model.model.')) return name.slice('module.model.'.length);
+  if (name.startsWith('module.')) return name.slice('module.'.length);
+  return name;
+}
+
+const KNOWN_KEYS = new Set(['format', 'version', 'arch', 'tensors']);
+
+/** Parses and validates a weights file (text or already-parsed JSON). Throws `WeightsFileError`. */
+export function parseWeights(input: string | unknown): LoadedWeights {
+  assertLittleEndian();
+  let doc: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      doc = JSON.parse(input);
+    } catch (e) {
+      throw new WeightsFileError(`not a JSON file (${(e as Error).message})`);
+    }
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new WeightsFileError('the file must hold one JSON object');
+  }
+  const obj = doc as Record<string, unknown>;
+  if (obj.format !== WEIGHTS_FORMAT) {
+    throw new WeightsFileError(
+      `wrong format ${JSON.stringify(obj.format ?? null)}: expected "${WEIGHTS_FORMAT}"`,
+    );
+  }
+  if (obj.version !== WEIGHTS_VERSION) {
+    throw new WeightsFileError(
+      `unsupported version ${JSON.stringify(obj.version ?? null)}: this lab reads version ${WEIGHTS_VERSION}`,
+    );
+  }
+  let arch: Arch;
+  try {
+    arch = validateArch(obj.arch);
+  } catch (e) {
+    if (e instanceof ArchError) throw new WeightsFileError(`invalid arch: ${e.message}`);
+    throw e;
+  }
+  if (!Array.isArray(obj.tensors)) throw new WeightsFileError('"tensors" must be an array');
+
+  const specs = new Map(paramSpecs(arch).map((s) => [s.name, s]));
+  const params: ParamMap = new Map();
+  obj.tensors.forEach((entry: unknown, index: number) => {
+    const { name, values } = readTensor(entry, index, specs);
+    if (params.has(name)) throw new WeightsFileError(`tensor ${name} appears twice`);
+    params.set(name, values);
+  });
+  const missing = [...specs.keys()].filter((name) => !params.has(name));
+  if (missing.length > 0) {
+    const list =
+      missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, … (${missing.length} in all)` : '');
+    throw new WeightsFileError(`missing tensor${missing.length > 1 ? 's' : ''}: ${list}`);
+  }
+  const extras = Object.fromEntries(Object.entries(obj).filter(([k]) => !KNOWN_KEYS.has(k)));
+  return { arch, params, extras };
+}
+
+function readTensor(
+  entry: unknown,
+  index: number,
+  specs: Map<string, { shape: number[] }>,
+): { name: string; values: Float32Array } {
+  if (typeof entry !== 'object' || entry === null) {
+    throw new WeightsFileError(`tensors[${index}] is not an object`);
+  }
+  const t = entry as Record<string, unknown>;
+  if (typeof t.name !== 'string') throw new WeightsFileError(`tensors[${index}] has no "name" string`);
+  const name = stripModulePrefix(t.name);
+  const spec = specs.get(name);
+  if (!spec) throw new WeightsFileError(`unexpected tensor ${t.name}: the arch has no such parameter`);
+  if (t.dtype !== 'float32') {
+    throw new WeightsFileError(
+      `tensor ${name} has dtype ${JSON.stringify(t.dtype ?? null)}; only "float32" is read`,
+    );
+  }
+  if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new WeightsFileError(`tensor ${name} has no valid "shape" (an array of sizes)`);
+  }
+  const shape = t.shape as number[];
+  if (shape.length !== spec.shape.length || shape.some((d, i) => d !== spec.shape[i])) {
+    throw new WeightsFileError(
+      `tensor ${name} has shape [${shape.join(', ')}] but the arch needs [${spec.shape.join(', ')}]`,
+    );
+  }
+  if (typeof t.data !== 'string') throw new WeightsFileError(`tensor ${name} has no base64 "data" string`);
+  let bytes: Uint8Array;
+  try {
+    bytes = decodeBase64(t.data);
+  } catch (e) {
+    if (e instanceof Base64Error) throw new WeightsFileError(`tensor ${name}: bad base64 data: ${e.message}`);
+    throw e;
+  }
+  const expected = sizeOf(spec.shape) * 4;
+  if (bytes.length !== expected) {
+    const what = bytes.length < expected ? 'truncated' : 'too long';
+    throw new WeightsFileError(`tensor ${name}: data ${what}: ${bytes.length} bytes, expected ${expected}`);
+  }
+  const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new WeightsFileError(`tensor ${name} holds ${values[i]} at index ${i}: weights must be finite`);
+    }
+  }
+  return { name, values };
+}
