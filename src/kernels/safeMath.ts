@@ -1,24 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 
-type Divide = (num: tf.Tensor, den: tf.Tensor) => tf.Tensor;
-
 /**
- * `num / den` with the spec's safe inverse `1/0 := 0` (den >= 0 here: sums of absolute values).
- * A custom gradient because tfjs cannot differentiate through the `den > 0` mask, and because the
- * unused branch of a plain `where` would turn the gradient into NaN.
+ * Masks are built with `sign` of a non-negative tensor rather than `greater`: tfjs cannot
+ * differentiate through comparison ops, and a mask from `sign` is exactly 0 or 1 with a zero
+ * gradient. Arithmetic on the mask replaces `where`, whose unused branch could carry NaN into the
+ * gradient, and no infinity is ever formed (WGSL may assume there are none).
  */
-export const safeDivide: Divide = tf.customGrad(((num: tf.Tensor, den: tf.Tensor, save: tf.GradSaveFunc) => {
-  const positive = tf.greater(den, 0);
-  const safeDen = tf.where(positive, den, tf.onesLike(den));
-  const quotient = tf.where(positive, tf.div(num, safeDen), tf.zerosLike(den));
-  save([quotient, safeDen, positive]);
-  return {
-    value: quotient,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [q, d, mask] = saved;
-      const dNum = tf.where(mask, tf.div(dy, d), tf.zerosLike(d));
-      const dDen = tf.where(mask, tf.neg(tf.div(tf.mul(dy, q), d)), tf.zerosLike(d));
-      return [dNum, dDen];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Divide;
+export function positiveMask(nonNegative: tf.Tensor): tf.Tensor {
+  return tf.sign(nonNegative);
+}
+
+/** `num / den` with the spec's safe inverse `1/0 := 0`, for `den >= 0`. */
+export function safeDivide(num: tf.Tensor, den: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const positive = positiveMask(den);
+    return tf.mul(tf.div(num, tf.add(den, tf.sub(1, positive))), positive);
+  });
+}

@@ -2,18 +2,29 @@
  * SDP-based Lipschitz dense layer (spec 2.2). The weight is `[inner, cin]` as in PyTorch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { safeDivide } from './safeMath.ts';
+import { positiveMask, safeDivide } from './safeMath.ts';
+
+/** A float32-safe stand-in for -infinity in masked maxima. */
+const NEGATIVE_HUGE = -1e30;
 
 /**
- * `t_i = 1 / sum_j exp(q_j - q_i) |W W^T|_ij`, computed as `e_i / sum_j e_j |W W^T|_ij` with
- * `e = exp(q - max q)`, so no exponential can overflow whatever q is.
+ * `t_i = 1 / sum_j exp(q_j - q_i) |W W^T|_ij`, computed as `exp(q_i - m_i) / sum_j exp(q_j - m_i) |W W^T|_ij`
+ * with `m_i = max { q_j : |W W^T|_ij > 0 }`. Every exponent that meets a non-zero Gram entry is
+ * then <= 0, so nothing overflows whatever q is (the official code's exp(q) overflows past 88), and
+ * the largest term of each row is exactly 1, so nothing that matters underflows either.
  */
 export function sllDenseScaling(weight: tf.Tensor2D, q: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
     const gram = tf.abs(tf.matMul(weight, weight, false, true));
-    const e = tf.exp(tf.sub(q, tf.max(q)));
-    const den = tf.reshape(tf.matMul(gram, tf.reshape(e, [-1, 1])), [-1]);
-    return safeDivide(e, den) as tf.Tensor1D;
+    const nonzero = positiveMask(gram);
+    const offMask = tf.mul(tf.sub(nonzero, 1), -NEGATIVE_HUGE); // 0 where kept, -1e30 where masked
+    const qCols = tf.reshape(q, [1, -1]);
+    const rowMax = tf.max(tf.add(tf.mul(qCols, nonzero), offMask), 1, true);
+    const exponents = tf.add(tf.mul(tf.sub(qCols, rowMax), nonzero), offMask);
+    const den = tf.sum(tf.mul(tf.exp(exponents), gram), 1);
+    // For an all-zero row rowMax is -1e30 and den is 0: the clamp keeps num finite, safeDivide gives 0.
+    const num = tf.exp(tf.minimum(tf.sub(q, tf.reshape(rowMax, [-1])), 0));
+    return safeDivide(num, den) as tf.Tensor1D;
   });
 }
 

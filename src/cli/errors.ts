@@ -1,0 +1,14 @@
+import { ArchError } from '../kernels/arch.ts';
+import { WeightsFileError } from '../kernels/weightsJson.ts';
+import { NpyError } from './npy.ts';
+
+/** A problem with the user's input: printed plainly, exit code 2. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+export function isUserError(e: unknown): e is Error {
+  return (
+    e instanceof CliError || e instanceof WeightsFileError || e instanceof NpyError || e instanceof ArchError
+  );
+}

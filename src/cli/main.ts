@@ -1,0 +1,55 @@
+/**
+ * `sll-lab`: the lab from the command line (Node, tfjs CPU backend).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { CERTIFY_HELP, runCertify } from './commands/certify.ts';
+import { INIT_HELP, runInit } from './commands/init.ts';
+import { isUserError } from './errors.ts';
+
+const HELP = `Usage: sll-lab <command> [options]
+
+Commands:
+  init      write a freshly initialised network as weights JSON
+  certify   evaluate and certify a network on images (.npy) or a shipped dataset
+
+Run "sll-lab <command> --help" for a command's options.`;
+
+const COMMANDS: Record<
+  string,
+  { run: (argv: string[], out: (line: string) => void) => Promise<void>; help: string }
+> = {
+  init: { run: runInit, help: INIT_HELP },
+  certify: { run: runCertify, help: CERTIFY_HELP },
+};
+
+/** Runs the CLI and returns its exit code: 0 success, 2 bad input, 1 anything else. */
+export async function main(
+  argv: string[],
+  out = (l: string) => console.log(l),
+  err = (l: string) => console.error(l),
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    out(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    err(`sll-lab: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  // Production mode also silences tfjs's "install tfjs-node" banner, which would pollute output.
+  tf.enableProdMode();
+  await tf.setBackend('cpu');
+  try {
+    await command.run(rest, out);
+    return 0;
+  } catch (e) {
+    if (isUserError(e) || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err(`sll-lab ${name}: ${(e as Error).message}`);
+      return 2;
+    }
+    err(`sll-lab ${name}: unexpected error: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}
