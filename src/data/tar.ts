@@ -1,0 +1,109 @@
+import { ArchiveError } from './errors.ts';
+
+export interface TarEntry {
+  name: string;
+  bytes: Uint8Array;
+}
+
+const BLOCK = 512;
+
+function text(bytes: Uint8Array): string {
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(end >= 0 ? bytes.subarray(0, end) : bytes);
+}
+
+function octal(field: Uint8Array): number {
+  const value = text(field).trim();
+  return value === '' ? 0 : parseInt(value, 8);
+}
+
+/** The stored checksum is the byte sum of the header with its own field read as spaces. */
+export function isTarHeader(block: Uint8Array): boolean {
+  if (block.length < BLOCK) return false;
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i];
+  return sum === octal(block.subarray(148, 156)) && sum !== 8 * 0x20;
+}
+
+/**
+ * Reads a tar stream pushed in chunks of any size and hands over the regular files `keep` asks
+ * for; the others are skipped without being stored.
+ */
+export class TarReader {
+  private header = new Uint8Array(BLOCK);
+  private headerFill = 0;
+  private entry: { name: string; size: number; bytes: Uint8Array | null; kind: string } | null = null;
+  private entryFill = 0;
+  private padding = 0;
+  private longName: string | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly archiveName: string,
+    private readonly keep: (name: string, size: number) => boolean,
+    private readonly onEntry: (entry: TarEntry) => void,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.length && !this.ended) {
+      if (this.padding > 0) {
+        const skip = Math.min(this.padding, chunk.length - at);
+        this.padding -= skip;
+        at += skip;
+      } else if (this.entry) {
+        const take = Math.min(this.entry.size - this.entryFill, chunk.length - at);
+        this.entry.bytes?.set(chunk.subarray(at, at + take), this.entryFill);
+        this.entryFill += take;
+        at += take;
+        if (this.entryFill === this.entry.size) this.closeEntry();
+      } else {
+        const take = Math.min(BLOCK - this.headerFill, chunk.length - at);
+        this.header.set(chunk.subarray(at, at + take), this.headerFill);
+        this.headerFill += take;
+        at += take;
+        if (this.headerFill === BLOCK) this.openEntry();
+      }
+    }
+  }
+
+  /** Throws if the stream stopped inside a header or a file. */
+  finish(): void {
+    if (this.entry || this.padding > 0 || this.headerFill > 0) {
+      const where = this.entry ? ` inside ${this.entry.name}` : '';
+      throw new ArchiveError(`${this.archiveName} is truncated: the tar data ends${where}.`);
+    }
+  }
+
+  private openEntry(): void {
+    const block = this.header;
+    this.headerFill = 0;
+    if (block.every((b) => b === 0)) {
+      this.ended = true;
+      return;
+    }
+    if (!isTarHeader(block))
+      throw new ArchiveError(`${this.archiveName} is corrupt: a tar header has a bad checksum.`);
+    const kind = String.fromCharCode(block[156] || 0x30);
+    const prefix = text(block.subarray(345, 500));
+    const ustar = text(block.subarray(257, 263)).startsWith('ustar');
+    const baseName = text(block.subarray(0, 100));
+    const name = this.longName ?? (ustar && prefix ? `${prefix}/${baseName}` : baseName);
+    this.longName = null;
+    const size = octal(block.subarray(124, 136));
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new ArchiveError(`${this.archiveName}: bad size for ${name}.`);
+    const wanted = kind === 'L' || (kind === '0' && this.keep(name, size));
+    this.entry = { name, size, kind, bytes: wanted ? new Uint8Array(size) : null };
+    this.entryFill = 0;
+    if (size === 0) this.closeEntry();
+  }
+
+  private closeEntry(): void {
+    const entry = this.entry!;
+    this.entry = null;
+    this.padding = (BLOCK - (entry.size % BLOCK)) % BLOCK;
+    if (entry.kind === 'L' && entry.bytes) this.longName = text(entry.bytes);
+    else if (entry.bytes) this.onEntry({ name: entry.name, bytes: entry.bytes });
+  }
+}
