@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { type LoadedWeights, parseWeights } from '../kernels/weightsJson.ts';
 import { CliError } from './errors.ts';
 
 export async function readInputFile(path: string, what: string): Promise<Uint8Array> {
@@ -21,4 +22,8 @@ export function integerOption(value: string | undefined, name: string, fallback?
   if (!Number.isInteger(n) || n < 0)
     throw new CliError(`--${name} must be a non-negative integer, got ${value}`);
   return n;
+}
+
+export async function readWeightsFile(path: string): Promise<LoadedWeights> {
+  return parseWeights(new TextDecoder().decode(await readInputFile(path, 'weights')));
 }

@@ -2,24 +2,30 @@
  * `sll-lab`: the lab from the command line (Node, tfjs CPU backend).
  */
 import * as tf from '@tensorflow/tfjs';
-import { CERTIFY_HELP, runCertify } from './commands/certify.ts';
-import { INIT_HELP, runInit } from './commands/init.ts';
+import { runAttack } from './commands/attack.ts';
+import { runCertify } from './commands/certify.ts';
+import { runInit } from './commands/init.ts';
+import { runLipschitz } from './commands/lipschitz.ts';
 import { isUserError } from './errors.ts';
 
 const HELP = `Usage: sll-lab <command> [options]
 
 Commands:
-  init      write a freshly initialised network as weights JSON
-  certify   evaluate and certify a network on images (.npy) or a shipped dataset
+  init       write a freshly initialised network as weights JSON
+  certify    evaluate and certify a network on images (.npy) or a shipped dataset
+  attack     L2 PGD attack: accuracy under attack next to certified accuracy
+  lipschitz  check that every SLL layer is 1-Lipschitz (power iteration)
 
 Run "sll-lab <command> --help" for a command's options.`;
 
-const COMMANDS: Record<
-  string,
-  { run: (argv: string[], out: (line: string) => void) => Promise<void>; help: string }
-> = {
-  init: { run: runInit, help: INIT_HELP },
-  certify: { run: runCertify, help: CERTIFY_HELP },
+/** A command returns its exit code, or nothing for 0. */
+type Command = (argv: string[], out: (line: string) => void) => Promise<number | void>;
+
+const COMMANDS: Record<string, Command> = {
+  init: runInit,
+  certify: runCertify,
+  attack: runAttack,
+  lipschitz: runLipschitz,
 };
 
 /** Runs the CLI and returns its exit code: 0 success, 2 bad input, 1 anything else. */
@@ -42,8 +48,7 @@ export async function main(
   tf.enableProdMode();
   await tf.setBackend('cpu');
   try {
-    await command.run(rest, out);
-    return 0;
+    return (await command(rest, out)) ?? 0;
   } catch (e) {
     if (isUserError(e) || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       err(`sll-lab ${name}: ${(e as Error).message}`);

@@ -51,7 +51,10 @@ export async function runInit(argv: string[], out: (line: string) => void): Prom
     },
     strict: true,
   });
-  if (values.help) return out(INIT_HELP);
+  if (values.help) {
+    out(INIT_HELP);
+    return;
+  }
   const arch = await resolveArch(values.preset, values.arch);
   const seed = integerOption(values.seed, 'seed');
   if (!values.out) throw new CliError('--out FILE is required');

@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { layerLipschitzEstimates } from '../../kernels/lipschitz.ts';
+import { SllModel } from '../../kernels/model.ts';
+import { CliError } from '../errors.ts';
+import { integerOption, readWeightsFile } from '../io.ts';
+
+export const LIPSCHITZ_HELP = `Usage: sll-lab lipschitz --weights W.json [--iterations 500] [--points 2] [--json]
+
+Checks that every SLL layer is 1-Lipschitz: power iteration on the gradient of
+||f(c + v) - f(c)||^2 gives each layer's largest gain, at c = 0 with unit v (the official
+check) and at random points c with small v (the layer's Jacobian there). Exit code 3 if any
+layer exceeds 1 + 1e-4.
+
+Options:
+  --weights FILE    sll-lab/weights v1 JSON
+  --iterations N    power-iteration steps per estimate (default 500, as the official tool)
+  --points N        random centres per layer (default 2)
+  --json            print a JSON array
+  -h, --help        show this help`;
+
+export const LIPSCHITZ_TOLERANCE = 1e-4;
+
+export async function runLipschitz(argv: string[], out: (line: string) => void): Promise<number | void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      weights: { type: 'string' },
+      iterations: { type: 'string' },
+      points: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    out(LIPSCHITZ_HELP);
+    return;
+  }
+  if (!values.weights) throw new CliError('--weights FILE is required');
+  const { arch, params } = await readWeightsFile(values.weights);
+  const model = new SllModel(arch, params);
+  const estimates = await layerLipschitzEstimates(model, {
+    maxIterations: integerOption(values.iterations, 'iterations', 500),
+    randomPoints: integerOption(values.points, 'points', 2),
+  });
+  model.dispose();
+  const worst = Math.max(0, ...estimates.map((e) => Math.max(e.atZero, e.atRandomPoints)));
+  if (values.json) out(JSON.stringify(estimates));
+  else {
+    for (const e of estimates) {
+      out(
+        `${e.name.padEnd(10)} ${e.kind.padEnd(5)} at 0: ${e.atZero.toFixed(6)}  at random points: ${e.atRandomPoints.toFixed(6)}`,
+      );
+    }
+    out(
+      `largest: ${worst.toFixed(6)} (${worst <= 1 + LIPSCHITZ_TOLERANCE ? 'ok: every SLL layer is 1-Lipschitz' : 'FAILED'})`,
+    );
+  }
+  return worst <= 1 + LIPSCHITZ_TOLERANCE ? 0 : 3;
+}
