@@ -55,7 +55,7 @@ export type PresetName = (typeof PRESET_NAMES)[number];
  */
 const PRESETS: Record<PresetName, () => Arch> = {
   tiny: () => cifar10Arch(2, 1, 8, 8, 64),
-  lab: () => cifar10Arch(6, 2, 16, 16, 256),
+  lab: () => cifar10Arch(4, 1, 16, 16, 256),
   small: () => cifar10Arch(20, 7, 45, 5, 2048),
   medium: () => cifar10Arch(30, 10, 60, 5, 2048),
   large: () => cifar10Arch(50, 10, 90, 5, 2048),

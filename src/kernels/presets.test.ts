@@ -53,3 +53,20 @@ describe('initialisation', () => {
     expect(Math.max(...last.map(Math.abs))).toBeGreaterThan(0.9 / Math.sqrt(512));
   });
 });
+
+describe('FLOP counts', () => {
+  it('count the conv, dense and Gram work of the small preset', async () => {
+    const { flopCount, trainingFlopsPerStep } = await import('./flops.ts');
+    const small = flopCount(presetArch('small'));
+    // 20 conv layers: 2 convs of 2*9*45*5*1024 each; 7 dense: 2 matMuls of 2*2880*2048; last 2*2880*10.
+    expect(small.forwardPerImage).toBe(
+      20 * 2 * 2 * 9 * 45 * 5 * 1024 + 7 * 2 * 2 * 2880 * 2048 + 2 * 2880 * 10,
+    );
+    // The dense Gram matrices W W^T dominate t: 7 x 2 * 2048^2 * 2880 = 7 x 24.2 GFLOP.
+    expect(small.scalings).toBeGreaterThan(7 * 24e9);
+    expect(small.scalings).toBeLessThan(7 * 24.3e9);
+    expect(trainingFlopsPerStep(presetArch('small'), 64)).toBe(
+      3 * (small.forwardPerImage * 64 + small.scalings),
+    );
+  });
+});
