@@ -111,11 +111,14 @@ async function* streamShards(
   const totalImages = shards.reduce((sum, s) => sum + s.count, 0);
   let loadedBytes = 0;
   let loadedImages = 0;
-  const report = (fromCache: boolean) =>
+  // Where the latest bytes came from, so the event after decoding a cached shard says cache too.
+  let fromCache = false;
+  const report = () =>
     options.onProgress?.({ split, loadedBytes, totalBytes, loadedImages, totalImages, fromCache });
-  const onBytes = (n: number, fromCache: boolean) => {
+  const onBytes = (n: number, cached: boolean) => {
     loadedBytes += n;
-    report(fromCache);
+    fromCache = cached;
+    report();
   };
   for (const [index, shard] of shards.entries()) {
     const url = (path: string) => `${baseUrl}${path}`;
@@ -132,7 +135,7 @@ async function* streamShards(
     }
     const offset = loadedImages;
     loadedImages += shard.count;
-    report(false);
+    report();
     yield { split, index, offset, count: shard.count, images, labels };
   }
 }
