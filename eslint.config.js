@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'public/datasets', 'coverage', 'tmp', 'scratch'] },
+  { ignores: ['dist', 'node_modules', 'public/datasets', 'coverage', 'tmp', 'scratch', 'e2e/artifacts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
