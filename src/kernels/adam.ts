@@ -4,6 +4,7 @@
  * checkpoints can save and restore it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ownedVariable } from './variables.ts';
 
 export interface AdamConfig {
   beta1: number;
@@ -29,8 +30,8 @@ export class Adam {
     private readonly params: tf.Variable[],
     private readonly config: AdamConfig = OFFICIAL_ADAM,
   ) {
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = params.map((p) => ownedVariable(tf.zerosLike(p), false));
+    this.v = params.map((p) => ownedVariable(tf.zerosLike(p), false));
   }
 
   get step(): number {

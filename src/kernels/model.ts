@@ -16,6 +16,7 @@ import {
   toPytorch,
 } from './params.ts';
 import { sllConvLayer, sllConvScaling } from './sllConv.ts';
+import { ownedVariable } from './variables.ts';
 import { linearNormalized, normalizeRows, sllDenseLayer, sllDenseScaling } from './sllDense.ts';
 
 interface ConvVars {
@@ -64,7 +65,7 @@ export class SllModel {
     this.vars = this.specs.map((spec) => {
       const values = params.get(spec.name);
       if (!values) throw new Error(`missing parameter ${spec.name}`);
-      return tf.variable(tf.tensor(toInternal(spec, values), internalShape(spec)), true);
+      return ownedVariable(tf.tensor(toInternal(spec, values), internalShape(spec)));
     });
     let v = 0;
     const next = <R extends tf.Rank>() => this.vars[v++] as tf.Variable<R>;

@@ -59,3 +59,16 @@ export function createRng(seed: number): Rng {
     },
   };
 }
+
+/**
+ * An independent seed for a sub-stream (an epoch's shuffle, a step's augmentation), so that any
+ * step can be replayed without replaying the ones before it.
+ */
+export function deriveSeed(seed: number, ...parts: number[]): number {
+  let h = seed | 0;
+  for (const p of parts) {
+    const mix = splitmix32((h ^ Math.imul(p | 0, 0x27d4eb2d)) >>> 0);
+    h = mix() | 0;
+  }
+  return h;
+}
