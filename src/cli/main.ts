@@ -6,6 +6,7 @@ import { runAttack } from './commands/attack.ts';
 import { runCertify } from './commands/certify.ts';
 import { runInit } from './commands/init.ts';
 import { runLipschitz } from './commands/lipschitz.ts';
+import { runTrain } from './commands/train.ts';
 import { isUserError } from './errors.ts';
 
 const HELP = `Usage: sll-lab <command> [options]
@@ -15,6 +16,7 @@ Commands:
   certify    evaluate and certify a network on images (.npy) or a shipped dataset
   attack     L2 PGD attack: accuracy under attack next to certified accuracy
   lipschitz  check that every SLL layer is 1-Lipschitz (power iteration)
+  train      train with the official recipe (same Trainer as the page), write weights
 
 Run "sll-lab <command> --help" for a command's options.`;
 
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   certify: runCertify,
   attack: runAttack,
   lipschitz: runLipschitz,
+  train: runTrain,
 };
 
 /** Runs the CLI and returns its exit code: 0 success, 2 bad input, 1 anything else. */
@@ -46,7 +49,7 @@ export async function main(
   }
   // Production mode also silences tfjs's "install tfjs-node" banner, which would pollute output.
   tf.enableProdMode();
-  await tf.setBackend('cpu');
+  if (name !== 'train') await tf.setBackend('cpu');
   try {
     return (await command(rest, out)) ?? 0;
   } catch (e) {

@@ -43,6 +43,7 @@ export type Command =
   | { type: 'evaluate'; subset: number | 'full' }
   | { type: 'exportWeights' }
   | { type: 'importWeights'; text: string; asNewModel: boolean }
+  | { type: 'restoreCheckpoint' }
   | { type: 'selectDataset'; dataset: string }
   | { type: 'chooseBackend'; backend: BackendChoice };
 

@@ -1,0 +1,19 @@
+import * as tf from '@tensorflow/tfjs';
+import { type BackendReady, selectBackend } from '../workers/backends.ts';
+import type { BackendName } from '../workers/protocol.ts';
+
+export const NODE_BACKENDS: BackendName[] = ['wasm', 'cpu'];
+
+/** WASM (tfjs 4.22 has no native Node backend we can install here) or the plain CPU backend. */
+export async function startNodeBackend(choice: 'wasm' | 'cpu'): Promise<BackendReady> {
+  return selectBackend(
+    choice,
+    async (name) => {
+      if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+      if (!(await tf.setBackend(name))) throw new Error(`${name} failed to start`);
+      await tf.ready();
+      return { adapter: name === 'wasm' ? 'WASM in Node' : null };
+    },
+    NODE_BACKENDS,
+  );
+}

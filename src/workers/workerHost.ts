@@ -1,0 +1,128 @@
+/**
+ * Everything the training worker does, as a plain class: commands in, events out. The worker file
+ * only wires it to postMessage; tests drive it directly.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendReady } from './backends.ts';
+import type { CheckpointStore } from './checkpoints.ts';
+import type { BackendChoice, BackendName, Command, WorkerEvent } from './protocol.ts';
+import { Trainer, type TrainingData } from './trainer.ts';
+
+export interface HostDeps {
+  post(event: WorkerEvent): void;
+  /** Starts the chosen backend (or the next that works), excluding any in `avoid`. */
+  selectBackend(choice: BackendChoice, avoid: BackendName[]): Promise<BackendReady>;
+  loadData(dataset: string, post: (event: WorkerEvent) => void): Promise<TrainingData>;
+  store: CheckpointStore;
+  now(): number;
+  yieldToEvents(): Promise<void>;
+}
+
+export class WorkerHost {
+  private readonly trainer: Trainer;
+  private backend: BackendName | null = null;
+  private recovering = false;
+
+  constructor(private readonly deps: HostDeps) {
+    this.trainer = new Trainer({
+      emit: (e) => this.onTrainerEvent(e),
+      loadData: (id) => deps.loadData(id, deps.post),
+      store: deps.store,
+      now: deps.now,
+      yieldToEvents: deps.yieldToEvents,
+    });
+  }
+
+  get trainerForTests(): Trainer {
+    return this.trainer;
+  }
+
+  /** Picks a backend, reports it, and offers a stored checkpoint. */
+  async init(choice: BackendChoice = 'auto'): Promise<void> {
+    await this.useBackend(choice, []);
+    await this.trainer.announceCheckpoint();
+  }
+
+  async handle(command: Command): Promise<void> {
+    try {
+      switch (command.type) {
+        case 'configure':
+          this.trainer.configure(command.config);
+          return;
+        case 'start':
+        case 'resume':
+          // Not awaited: the loop runs while later commands (pause, stop, evaluate) arrive.
+          void this.trainer.start().catch((e) => this.report(e));
+          return;
+        case 'pause':
+          return await this.trainer.pause();
+        case 'stop':
+          return await this.trainer.stop();
+        case 'reset':
+          return await this.trainer.reset();
+        case 'evaluate':
+          return await this.trainer.requestEvaluation(command.subset);
+        case 'exportWeights':
+          this.deps.post({ type: 'weights', text: await this.trainer.exportWeights() });
+          return;
+        case 'importWeights':
+          await this.trainer.importWeights(command.text, command.asNewModel);
+          await this.trainer.requestEvaluation('full');
+          return;
+        case 'restoreCheckpoint':
+          await this.trainer.restoreCheckpoint();
+          return;
+        case 'selectDataset':
+          await this.deps.loadData(command.dataset, this.deps.post);
+          return;
+        case 'chooseBackend':
+          await this.trainer.pause();
+          await this.useBackend(command.backend, []);
+          await this.trainer.restoreCheckpoint();
+          return;
+        default: {
+          const unknown: never = command;
+          throw new Error(`unknown command ${JSON.stringify(unknown)}`);
+        }
+      }
+    } catch (e) {
+      this.report(e);
+    }
+  }
+
+  private async useBackend(choice: BackendChoice, avoid: BackendName[]): Promise<void> {
+    const ready = await this.deps.selectBackend(choice, avoid);
+    this.backend = ready.backend;
+    this.deps.post({ type: 'ready', ...ready });
+  }
+
+  /** A lost GPU: move to the next backend and continue from the last checkpoint. */
+  private onTrainerEvent(event: WorkerEvent): void {
+    this.deps.post(event);
+    if (event.type === 'error' && event.name === 'DeviceLost' && !this.recovering && this.backend) {
+      this.recovering = true;
+      const lost = this.backend;
+      void this.useBackend('auto', [lost])
+        .then(() => this.trainer.restoreCheckpoint())
+        .catch((e) => this.report(e))
+        .finally(() => {
+          this.recovering = false;
+        });
+    }
+  }
+
+  private report(e: unknown): void {
+    const err = e as Error & { hint?: string | null };
+    this.deps.post({
+      type: 'error',
+      name: err.name ?? 'Error',
+      message: err.message ?? String(e),
+      hint: err.hint ?? null,
+    });
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+    tf.disposeVariables();
+  }
+}
