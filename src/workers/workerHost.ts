@@ -2,7 +2,6 @@
  * Everything the training worker does, as a plain class: commands in, events out. The worker file
  * only wires it to postMessage; tests drive it directly.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { BackendReady } from './backends.ts';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { BackendChoice, BackendName, Command, WorkerEvent } from './protocol.ts';
@@ -123,6 +122,5 @@ export class WorkerHost {
 
   dispose(): void {
     this.trainer.dispose();
-    tf.disposeVariables();
   }
 }
