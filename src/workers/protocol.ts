@@ -45,7 +45,19 @@ export type Command =
   | { type: 'importWeights'; text: string; asNewModel: boolean }
   | { type: 'restoreCheckpoint' }
   | { type: 'selectDataset'; dataset: string }
+  | { type: 'importDataset'; files: { name: string; bytes: Uint8Array }[] }
+  | { type: 'listDatasets' }
   | { type: 'chooseBackend'; backend: BackendChoice };
+
+/** An archive the user imported, kept in IndexedDB. */
+export interface ImportedDatasetSummary {
+  id: string;
+  name: string;
+  source: string;
+  classes: number;
+  trainCount: number;
+  testCount: number;
+}
 
 export interface BackendFallback {
   backend: BackendName;
@@ -92,11 +104,21 @@ export type WorkerEvent =
   | { type: 'checkpoint'; step: number; savedAt: number }
   | { type: 'resumable'; step: number; totalSteps: number; config: TrainConfig; savedAt: number }
   | { type: 'weights'; text: string }
+  | { type: 'datasets'; imported: ImportedDatasetSummary[]; added: string | null }
+  | {
+      type: 'samples';
+      images: Uint8Array;
+      labels: Int32Array;
+      imageSize: number;
+      channels: number;
+      classNames: string[];
+    }
   | { type: 'history'; metrics: MetricsPoint[]; evaluations: EvaluationSummary[] }
   | { type: 'error'; name: string; message: string; hint: string | null };
 
 /** The buffers of an event that should move to the receiver instead of being copied. */
 export function transferablesOf(event: WorkerEvent): Transferable[] {
   if (event.type === 'evaluation') return [event.radii.buffer, event.predictions.buffer, event.labels.buffer];
+  if (event.type === 'samples') return [event.images.buffer, event.labels.buffer];
   return [];
 }

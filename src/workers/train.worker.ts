@@ -25,11 +25,13 @@ const yieldToEvents = () =>
   });
 
 tf.enableProdMode();
+const datasets = indexedDbDatasetStore();
 const host = new WorkerHost({
   post,
   selectBackend: (choice, avoid) => selectBackend(choice, browserBackendProbe, undefined, avoid),
-  loadData: browserDataSource(`${import.meta.env.BASE_URL}datasets/`, () => indexedDbDatasetStore()),
+  loadData: browserDataSource(`${import.meta.env.BASE_URL}datasets/`, () => datasets),
   store: indexedDbCheckpointStore(),
+  datasets,
   now: () => Date.now(),
   yieldToEvents,
 });

@@ -68,6 +68,13 @@ describe('Trainer', () => {
     const first = metrics.slice(0, 3).reduce((s, m) => s + m.loss, 0);
     const last = metrics.slice(-3).reduce((s, m) => s + m.loss, 0);
     expect(last).toBeLessThan(0.8 * first);
+    const samples = events.find((e) => e.type === 'samples');
+    expect(samples).toMatchObject({
+      imageSize: 8,
+      channels: 3,
+      classNames: ['top-left', 'top-right', 'bottom-left', 'bottom-right'],
+    });
+    expect(samples?.type === 'samples' && samples.images.length).toBe(24 * 8 * 8 * 3);
     const states = events.filter((e) => e.type === 'state').map((e) => e.state);
     expect(states).toEqual(['loading', 'running', 'done']);
     const kinds = events.map((e) => e.type);

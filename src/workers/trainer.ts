@@ -49,6 +49,8 @@ export class TrainerError extends Error {
 }
 
 const EVAL_BATCH = 250;
+/** Test images the page shows with their predictions and radii. */
+export const SAMPLE_COUNT = 24;
 /** Fields whose change makes a different run; the others (eps, evaluation, checkpoints) do not. */
 const RUN_FIELDS = [
   'preset',
@@ -325,6 +327,7 @@ export class Trainer {
         `the batch (${config.batchSize}) is larger than the training set (${data.train.n})`,
       );
     }
+    this.emitSamples(data);
     const model = SllModel.initialize(arch, config.seed);
     return {
       config,
@@ -337,6 +340,20 @@ export class Trainer {
       metrics: [],
       evaluations: [],
     };
+  }
+
+  private emitSamples(data: TrainingData): void {
+    const { test, info } = data;
+    const n = Math.min(SAMPLE_COUNT, test.n);
+    const size = test.imageSize * test.imageSize * test.channels;
+    this.deps.emit({
+      type: 'samples',
+      images: test.images.slice(0, n * size),
+      labels: Int32Array.from(test.labels.subarray(0, n)),
+      imageSize: test.imageSize,
+      channels: test.channels,
+      classNames: info.classNames,
+    });
   }
 
   private async trainLoop(): Promise<void> {

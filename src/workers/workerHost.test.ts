@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { smallArch } from '../kernels/testUtils.ts';
 import { backendOrder, selectBackend } from './backends.ts';
+import { memoryDatasetStore } from '../data/datasetStore.ts';
 import { memoryCheckpointStore } from './checkpoints.ts';
 import type { BackendName, Command, TrainConfig, WorkerEvent } from './protocol.ts';
 import { toyData } from './testData.ts';
@@ -72,6 +73,7 @@ function host(options: { failAtStep?: number } = {}) {
     },
     loadData: async () => toyData(),
     store: memoryCheckpointStore(),
+    datasets: memoryDatasetStore(),
     now: () => Date.now(),
     yieldToEvents: async () => {
       // Simulates the GPU going away in the middle of a run, once.
@@ -98,6 +100,7 @@ describe('WorkerHost', () => {
     const { h, events, until } = host();
     await h.init('cpu');
     expect(events[0]).toEqual({ type: 'ready', backend: 'cpu', adapter: null, fallbacks: [] });
+    expect(events[1]).toEqual({ type: 'datasets', imported: [], added: null });
     const send = (c: Command) => h.handle(c);
     await send({ type: 'configure', config: config() });
     await send({ type: 'start' });
@@ -117,6 +120,13 @@ describe('WorkerHost', () => {
     expect(events.at(-1)).toMatchObject({ type: 'error', name: 'NoModel' });
     await h.handle({ type: 'importWeights', text: 'not json', asNewModel: false });
     expect(events.at(-1)).toMatchObject({ type: 'error', name: 'WeightsFileError' });
+    await h.handle({
+      type: 'importDataset',
+      files: [{ name: 'cifar-10-binary.tar.gz', bytes: new Uint8Array(10) }],
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'error', name: 'ArchiveError' });
+    await h.handle({ type: 'listDatasets' });
+    expect(events.at(-1)).toEqual({ type: 'datasets', imported: [], added: null });
     h.dispose();
   });
 

@@ -3,6 +3,8 @@
  * only wires it to postMessage; tests drive it directly.
  */
 import type { BackendReady } from './backends.ts';
+import { importCifar } from '../data/cifarArchive.ts';
+import type { DatasetStore } from '../data/datasetStore.ts';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { BackendChoice, BackendName, Command, WorkerEvent } from './protocol.ts';
 import { Trainer, type TrainingData } from './trainer.ts';
@@ -13,6 +15,8 @@ export interface HostDeps {
   selectBackend(choice: BackendChoice, avoid: BackendName[]): Promise<BackendReady>;
   loadData(dataset: string, post: (event: WorkerEvent) => void): Promise<TrainingData>;
   store: CheckpointStore;
+  /** Imported datasets (IndexedDB in the browser). */
+  datasets: DatasetStore;
   now(): number;
   yieldToEvents(): Promise<void>;
 }
@@ -39,6 +43,7 @@ export class WorkerHost {
   /** Picks a backend, reports it, and offers a stored checkpoint. */
   async init(choice: BackendChoice = 'auto'): Promise<void> {
     await this.useBackend(choice, []);
+    await this.postDatasets(null);
     await this.trainer.announceCheckpoint();
   }
 
@@ -74,6 +79,10 @@ export class WorkerHost {
         case 'selectDataset':
           await this.deps.loadData(command.dataset, this.deps.post);
           return;
+        case 'importDataset':
+          return await this.importDataset(command.files);
+        case 'listDatasets':
+          return await this.postDatasets(null);
         case 'chooseBackend':
           await this.trainer.pause();
           await this.useBackend(command.backend, []);
@@ -87,6 +96,38 @@ export class WorkerHost {
     } catch (e) {
       this.report(e);
     }
+  }
+
+  /** Parses an archive here, in the worker; a bad one leaves the stored datasets as they were. */
+  private async importDataset(files: { name: string; bytes: Uint8Array }[]): Promise<void> {
+    const imported = importCifar(files);
+    const source = files.map((f) => f.name).join(', ');
+    const id = `${imported.kind}-${Date.now().toString(36)}`;
+    await this.deps.datasets.put({
+      id,
+      info: imported.info,
+      source,
+      importedAt: new Date(this.deps.now()).toISOString(),
+      train: imported.train,
+      test: imported.test,
+    });
+    await this.postDatasets(id);
+  }
+
+  private async postDatasets(added: string | null): Promise<void> {
+    const list = await this.deps.datasets.list();
+    this.deps.post({
+      type: 'datasets',
+      added,
+      imported: list.map((d) => ({
+        id: d.id,
+        name: d.info.name,
+        source: d.source,
+        classes: d.info.classNames.length,
+        trainCount: d.trainCount,
+        testCount: d.testCount,
+      })),
+    });
   }
 
   private async useBackend(choice: BackendChoice, avoid: BackendName[]): Promise<void> {

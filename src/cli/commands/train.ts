@@ -135,6 +135,7 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
   let failure: WorkerEvent | null = null;
   const emit = (e: WorkerEvent) => {
     if (e.type === 'error') failure = e;
+    if (e.type === 'samples') return;
     if (values.json) {
       out(JSON.stringify(e.type === 'evaluation' ? withoutArrays(e) : e));
       return;
