@@ -1,28 +1,51 @@
-import { PRESET_NAMES, presetArch } from '../kernels/arch.ts';
-import { countParameters } from '../kernels/params.ts';
+import { Accuracies } from './Accuracies.tsx';
+import { ArchitectureSummary } from './ArchitectureSummary.tsx';
+import { ErrorBanner, ResumeBanner } from './Banners.tsx';
+import { CertifiedCurve, RadiusHistogram } from './charts/Certification.tsx';
+import { AccuracyChart, LearningRateChart, LossChart, ThroughputChart } from './charts/TrainingCharts.tsx';
+import { Controls } from './Controls.tsx';
+import { FilesPanel } from './FilesPanel.tsx';
+import { RunButtons } from './RunButtons.tsx';
+import { Samples } from './Samples.tsx';
+import { StatusBar } from './StatusBar.tsx';
 
-/** Placeholder page until the lab page lands: lists the presets the engine provides. */
 export function App() {
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: 720, margin: '2rem auto' }}>
-      <h1>SLL Lab</h1>
-      <p>Certifiably robust SLL networks, trained in your browser. The training page is coming.</p>
-      <table>
-        <thead>
-          <tr>
-            <th align="left">preset</th>
-            <th align="right">parameters</th>
-          </tr>
-        </thead>
-        <tbody>
-          {PRESET_NAMES.map((name) => (
-            <tr key={name}>
-              <td>{name}</td>
-              <td align="right">{countParameters(presetArch(name)).toLocaleString('en-US')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </main>
+    <div className="app">
+      <header>
+        <h1>SLL Lab</h1>
+        <p>
+          Train a certifiably robust image classifier on your own GPU. Every layer is 1-Lipschitz, so each
+          logit margin is a guaranteed L2 radius: no perturbation smaller than it can change the prediction.
+        </p>
+      </header>
+      <ResumeBanner />
+      <ErrorBanner />
+      <StatusBar />
+      <main className="layout">
+        <aside>
+          <RunButtons />
+          <Controls />
+          <ArchitectureSummary />
+          <FilesPanel />
+        </aside>
+        <div className="results">
+          <Accuracies />
+          <div className="charts">
+            <LossChart />
+            <AccuracyChart />
+            <RadiusHistogram />
+            <CertifiedCurve />
+            <LearningRateChart />
+            <ThroughputChart />
+          </div>
+          <Samples />
+        </div>
+      </main>
+      <footer>
+        SDP-based Lipschitz Layers, Araujo et al., ICLR 2023. Runs entirely in your browser; nothing is
+        uploaded.
+      </footer>
+    </div>
   );
 }

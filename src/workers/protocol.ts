@@ -104,6 +104,7 @@ export type WorkerEvent =
   | { type: 'checkpoint'; step: number; savedAt: number }
   | { type: 'resumable'; step: number; totalSteps: number; config: TrainConfig; savedAt: number }
   | { type: 'weights'; text: string }
+  | { type: 'model'; config: TrainConfig; step: number }
   | { type: 'datasets'; imported: ImportedDatasetSummary[]; added: string | null }
   | {
       type: 'samples';

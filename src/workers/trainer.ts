@@ -269,6 +269,7 @@ export class Trainer {
     this.disposeRun();
     this.run = fresh;
     this.config = config;
+    this.deps.emit({ type: 'model', config, step: 0 });
     this.setState('idle');
   }
 
@@ -300,6 +301,7 @@ export class Trainer {
     this.applyCheckpoint(run, c);
     this.run = run;
     this.config = c.config;
+    this.deps.emit({ type: 'model', config: c.config, step: run.step });
     this.deps.emit({ type: 'history', metrics: run.metrics, evaluations: run.evaluations });
     this.setState(run.step >= run.totalSteps ? 'done' : 'paused');
     return true;

@@ -1,0 +1,31 @@
+import { certifiedFraction } from '../store/certification.ts';
+import { epsLabel, percent } from './format.ts';
+import { useLab } from './lab.ts';
+
+/** The headline numbers: natural accuracy and certified accuracy at the slider's eps, instantly. */
+export function Accuracies() {
+  const latest = useLab((s) => s.evaluations.findLast((e) => e.radii.length > 0));
+  const epsSteps = useLab((s) => s.settings.epsSteps);
+  const certified = latest ? certifiedFraction(latest, epsSteps / 255) : null;
+  return (
+    <section className="panel numbers" aria-label="Accuracy">
+      <div>
+        <div className="big" data-testid="natural-accuracy">
+          {percent(latest?.naturalAccuracy, 2)}
+        </div>
+        <div className="caption">natural accuracy</div>
+      </div>
+      <div>
+        <div className="big" data-testid="certified-accuracy">
+          {percent(certified, 2)}
+        </div>
+        <div className="caption">certified at ε = {epsLabel(epsSteps)}</div>
+      </div>
+      <div className="caption small">
+        {latest
+          ? `${latest.n.toLocaleString('en-US')} test images, step ${latest.step}`
+          : 'no evaluation yet'}
+      </div>
+    </section>
+  );
+}

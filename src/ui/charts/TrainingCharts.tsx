@@ -1,0 +1,84 @@
+import { useMemo } from 'react';
+import { certifiedFraction } from '../../store/certification.ts';
+import { epsLabel } from '../format.ts';
+import { useLab } from '../lab.ts';
+import { LineSeriesChart } from './LineSeriesChart.tsx';
+
+const PAPER = ['36/255', '72/255', '108/255', '255/255'];
+const COLORS = ['#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
+const pct = (v: number) => `${Math.round(v * 100)}%`;
+
+export function LossChart() {
+  const metrics = useLab((s) => s.metrics);
+  const data = useMemo(() => metrics.map((m) => ({ step: m.step, loss: m.loss })), [metrics]);
+  return (
+    <LineSeriesChart
+      title="Training loss"
+      testId="loss-chart"
+      data={data}
+      series={[{ key: 'loss', label: 'loss', color: '#d62728' }]}
+    />
+  );
+}
+
+export function AccuracyChart() {
+  const evaluations = useLab((s) => s.evaluations);
+  const epsSteps = useLab((s) => s.settings.epsSteps);
+  const data = useMemo(
+    () =>
+      evaluations.map((e) => {
+        const row: Record<string, number> = { step: e.step, natural: e.naturalAccuracy };
+        e.certified.slice(0, 4).forEach((c, i) => (row[`c${i}`] = c.accuracy));
+        // Past evaluations keep their radii, so the slider's eps applies to the whole history at once.
+        if (e.radii.length > 0) row.slider = certifiedFraction(e, epsSteps / 255);
+        return row;
+      }),
+    [evaluations, epsSteps],
+  );
+  const series = [
+    { key: 'natural', label: 'natural', color: '#111' },
+    ...PAPER.map((label, i) => ({ key: `c${i}`, label: `cert ${label}`, color: COLORS[i] })),
+    { key: 'slider', label: `cert ${epsLabel(epsSteps)} (slider)`, color: '#e377c2' },
+  ];
+  return (
+    <LineSeriesChart
+      title="Accuracy on test images"
+      testId="accuracy-chart"
+      data={data}
+      series={series}
+      yDomain={[0, 1]}
+      yFormat={pct}
+      height={240}
+    />
+  );
+}
+
+export function LearningRateChart() {
+  const metrics = useLab((s) => s.metrics);
+  const data = useMemo(() => metrics.map((m) => ({ step: m.step, lr: m.learningRate })), [metrics]);
+  return (
+    <LineSeriesChart
+      title="Learning rate"
+      testId="lr-chart"
+      data={data}
+      series={[{ key: 'lr', label: 'lr', color: '#17becf' }]}
+      yFormat={(v) => v.toExponential(1)}
+      height={150}
+    />
+  );
+}
+
+export function ThroughputChart() {
+  const metrics = useLab((s) => s.metrics);
+  const data = useMemo(() => metrics.map((m) => ({ step: m.step, ips: m.imagesPerSecond })), [metrics]);
+  return (
+    <LineSeriesChart
+      title="Throughput (images/s)"
+      testId="throughput-chart"
+      data={data}
+      series={[{ key: 'ips', label: 'images/s', color: '#bcbd22' }]}
+      yFormat={(v) => String(Math.round(v))}
+      height={150}
+    />
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * Wires the store to the training worker and the browser (file downloads, the URL).
+ */
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import { type LabState, type LabStore, createLabStore } from '../store/labStore.ts';
+import { type Settings, settingsFromQuery, settingsToQuery } from '../store/settings.ts';
+import type { BackendChoice, Command, WorkerEvent } from '../workers/protocol.ts';
+
+function saveFile(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * The worker reads its first backend from `?backend=` in its own URL. Vite bundles a worker only
+ * from the literal `new Worker(new URL('…', import.meta.url))`, so each choice is spelled out.
+ */
+function startTrainingWorker(backend: BackendChoice): Worker {
+  switch (backend) {
+    case 'auto':
+      return new Worker(new URL('../workers/train.worker.ts', import.meta.url), { type: 'module' });
+    case 'webgpu':
+      return new Worker(new URL('../workers/train.worker.ts?backend=webgpu', import.meta.url), {
+        type: 'module',
+      });
+    case 'webgl':
+      return new Worker(new URL('../workers/train.worker.ts?backend=webgl', import.meta.url), {
+        type: 'module',
+      });
+    case 'wasm':
+      return new Worker(new URL('../workers/train.worker.ts?backend=wasm', import.meta.url), {
+        type: 'module',
+      });
+    case 'cpu':
+      return new Worker(new URL('../workers/train.worker.ts?backend=cpu', import.meta.url), {
+        type: 'module',
+      });
+  }
+}
+
+/** Starts the worker with the backend from the URL, and keeps the URL in step with the settings. */
+export function startLab(): LabStore {
+  const initial: Settings = settingsFromQuery(window.location.search);
+  const worker = startTrainingWorker(initial.backend);
+  const store = createLabStore(
+    {
+      send: (command: Command, transfer: Transferable[] = []) => worker.postMessage(command, transfer),
+      saveFile,
+    },
+    initial,
+  );
+  worker.onmessage = (m: MessageEvent<WorkerEvent>) => store.getState().applyEvent(m.data);
+  worker.onerror = (e) =>
+    store.getState().applyEvent({
+      type: 'error',
+      name: 'WorkerError',
+      message: e.message || 'the training worker failed to start',
+      hint: 'reload the page; if it persists, try another browser',
+    });
+  store.subscribe((state, previous) => {
+    if (state.settings !== previous.settings) {
+      window.history.replaceState(null, '', `${window.location.pathname}?${settingsToQuery(state.settings)}`);
+    }
+  });
+  window.history.replaceState(null, '', `${window.location.pathname}?${settingsToQuery(initial)}`);
+  return store;
+}
+
+export const LabContext = createContext<LabStore | null>(null);
+
+/** Reads one field (or a derived primitive) of the lab's state. */
+export function useLab<T>(selector: (s: LabState) => T): T {
+  const store = useContext(LabContext);
+  if (!store) throw new Error('useLab outside <LabContext.Provider>');
+  return useStore(store, selector);
+}
