@@ -3,7 +3,7 @@
  * retraining, no worker round trip).
  */
 export interface EvaluationArrays {
-  radii: Float32Array;
+  radii: Float64Array;
   predictions: Int32Array;
   labels: Int32Array;
 }

@@ -185,7 +185,7 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
             metrics: e.metrics,
             evaluations: e.evaluations.map((s) => ({
               ...s,
-              radii: new Float32Array(0),
+              radii: new Float64Array(0),
               predictions: new Int32Array(0),
               labels: new Int32Array(0),
             })),

@@ -97,7 +97,7 @@ export type WorkerEvent =
   | ({ type: 'metrics'; etaSeconds: number; totalSteps: number } & MetricsPoint)
   | ({
       type: 'evaluation';
-      radii: Float32Array;
+      radii: Float64Array;
       predictions: Int32Array;
       labels: Int32Array;
     } & EvaluationSummary)

@@ -83,7 +83,7 @@ describe('Trainer', () => {
     const evaluations = events.filter((e) => e.type === 'evaluation');
     expect(evaluations).toHaveLength(6); // once per epoch
     const lastEval = evaluations.at(-1)!;
-    expect(lastEval.radii).toBeInstanceOf(Float32Array);
+    expect(lastEval.radii).toBeInstanceOf(Float64Array);
     expect(lastEval.radii).toHaveLength(40);
     expect(lastEval.certified.map((c) => c.eps)).toEqual([36 / 255, 72 / 255, 108 / 255, 1, 0.1]);
     expect(lastEval.naturalAccuracy).toBeGreaterThan(0.5);

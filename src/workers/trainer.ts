@@ -198,7 +198,7 @@ export class Trainer {
     const start = this.deps.now();
     const evaluator = await Evaluator.create(run.model);
     const predictions = new Int32Array(n);
-    const radii = new Float32Array(n);
+    const radii = new Float64Array(n);
     try {
       for (const indices of evalBatchIndices(n, EVAL_BATCH)) {
         const batch = makeBatch(test, indices);
@@ -214,7 +214,7 @@ export class Trainer {
       evaluator.dispose();
     }
     const labels = Int32Array.from(test.labels.subarray(0, n));
-    const certificates = { predictions, radii: Float64Array.from(radii) };
+    const certificates = { predictions, radii };
     const epsilons = [...PAPER_EPSILONS, run.config.eps];
     const summary: EvaluationSummary = {
       step: run.step,
