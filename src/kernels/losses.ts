@@ -2,17 +2,13 @@
  * The official training losses (spec 3 and 8), averaged over the batch.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { LossName } from './lossNames.ts';
 
-export const LOSS_NAMES = ['xent', 'margin', 'xent+margin'] as const;
-export type LossName = (typeof LOSS_NAMES)[number];
+export { LOSS_NAMES, type LossName, isLossName } from './lossNames.ts';
 
 export const XENT_OFFSET = (3 * Math.SQRT2) / 2;
 export const XENT_TEMPERATURE = 0.25;
 export const HINGE_MARGIN = 0.7;
-
-export function isLossName(name: string): name is LossName {
-  return (LOSS_NAMES as readonly string[]).includes(name);
-}
 
 /** `T * CE((logits - o * onehot) / T, label)` with offset o = 3*sqrt(2)/2 and temperature T = 0.25. */
 export function offsetCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

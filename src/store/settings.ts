@@ -3,7 +3,7 @@
  * configuration (as TensorFlow Playground does).
  */
 import { CIFAR100_MEAN, CIFAR10_MEAN, type PresetName, isPresetName, presetArch } from '../kernels/arch.ts';
-import { type LossName, isLossName } from '../kernels/losses.ts';
+import { type LossName, isLossName } from '../kernels/lossNames.ts';
 import { BACKEND_NAMES, type BackendChoice, type TrainConfig } from '../workers/protocol.ts';
 
 export interface Settings {

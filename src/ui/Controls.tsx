@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { PRESET_NAMES } from '../kernels/arch.ts';
-import { LOSS_NAMES, type LossName } from '../kernels/losses.ts';
+import { LOSS_NAMES, type LossName } from '../kernels/lossNames.ts';
 import { LIMITS, type Settings } from '../store/settings.ts';
 import { BACKEND_NAMES, type BackendChoice } from '../workers/protocol.ts';
 import { epsLabel } from './format.ts';

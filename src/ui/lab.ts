@@ -5,7 +5,7 @@ import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { type LabState, type LabStore, createLabStore } from '../store/labStore.ts';
 import { type Settings, settingsFromQuery, settingsToQuery } from '../store/settings.ts';
-import type { BackendChoice, Command, WorkerEvent } from '../workers/protocol.ts';
+import type { Command, WorkerEvent, WorkerInit } from '../workers/protocol.ts';
 
 function saveFile(name: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
@@ -18,37 +18,16 @@ function saveFile(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/**
- * The worker reads its first backend from `?backend=` in its own URL. Vite bundles a worker only
- * from the literal `new Worker(new URL('…', import.meta.url))`, so each choice is spelled out.
- */
-function startTrainingWorker(backend: BackendChoice): Worker {
-  switch (backend) {
-    case 'auto':
-      return new Worker(new URL('../workers/train.worker.ts', import.meta.url), { type: 'module' });
-    case 'webgpu':
-      return new Worker(new URL('../workers/train.worker.ts?backend=webgpu', import.meta.url), {
-        type: 'module',
-      });
-    case 'webgl':
-      return new Worker(new URL('../workers/train.worker.ts?backend=webgl', import.meta.url), {
-        type: 'module',
-      });
-    case 'wasm':
-      return new Worker(new URL('../workers/train.worker.ts?backend=wasm', import.meta.url), {
-        type: 'module',
-      });
-    case 'cpu':
-      return new Worker(new URL('../workers/train.worker.ts?backend=cpu', import.meta.url), {
-        type: 'module',
-      });
-  }
-}
-
 /** Starts the worker with the backend from the URL, and keeps the URL in step with the settings. */
 export function startLab(): LabStore {
   const initial: Settings = settingsFromQuery(window.location.search);
-  const worker = startTrainingWorker(initial.backend);
+  const worker = new Worker(new URL('../workers/train.worker.ts', import.meta.url), { type: 'module' });
+  const init: WorkerInit = {
+    type: 'init',
+    backend: initial.backend,
+    datasetsUrl: new URL('datasets/', document.baseURI).href,
+  };
+  worker.postMessage(init);
   const store = createLabStore(
     {
       send: (command: Command, transfer: Transferable[] = []) => worker.postMessage(command, transfer),

@@ -3,7 +3,7 @@
  * Plain, structured-clone-safe data only; large arrays are transferred (see `transferablesOf`).
  */
 import type { Arch, PresetName } from '../kernels/arch.ts';
-import type { LossName } from '../kernels/losses.ts';
+import type { LossName } from '../kernels/lossNames.ts';
 
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -29,6 +29,16 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** The page's epsilon; evaluations also report the certified accuracy there. */
   eps: number;
+}
+
+/**
+ * The page's first message: which backend to try first, and where the datasets are served (an
+ * absolute URL, since a relative one would resolve against the worker script's folder).
+ */
+export interface WorkerInit {
+  type: 'init';
+  backend: BackendChoice;
+  datasetsUrl: string;
 }
 
 export type RunState = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'failed';

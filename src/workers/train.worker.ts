@@ -8,7 +8,13 @@ import { selectBackend } from './backends.ts';
 import { browserBackendProbe } from './browserBackends.ts';
 import { browserDataSource } from './browserData.ts';
 import { indexedDbCheckpointStore } from './checkpoints.ts';
-import { type Command, type WorkerEvent, transferablesOf } from './protocol.ts';
+import {
+  type BackendChoice,
+  type Command,
+  type WorkerEvent,
+  type WorkerInit,
+  transferablesOf,
+} from './protocol.ts';
 import { WorkerHost } from './workerHost.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -26,27 +32,44 @@ const yieldToEvents = () =>
 
 tf.enableProdMode();
 const datasets = indexedDbDatasetStore();
-const host = new WorkerHost({
-  post,
-  selectBackend: (choice, avoid) => selectBackend(choice, browserBackendProbe, undefined, avoid),
-  loadData: browserDataSource(`${import.meta.env.BASE_URL}datasets/`, () => datasets),
-  store: indexedDbCheckpointStore(),
-  datasets,
-  now: () => Date.now(),
-  yieldToEvents,
-});
+let host: WorkerHost | null = null;
+let ready: Promise<void> = Promise.resolve();
 
-const initialBackend = new URL(scope.location.href).searchParams.get('backend');
-const ready = host.init((initialBackend as Parameters<WorkerHost['init']>[0]) ?? 'auto').catch((e: Error) => {
-  post({
-    type: 'error',
-    name: 'NoBackend',
-    message: e.message,
-    hint: 'this browser cannot run TensorFlow.js',
+function start(backend: BackendChoice, datasetsUrl: string): void {
+  const h = new WorkerHost({
+    post,
+    selectBackend: (choice, avoid) => selectBackend(choice, browserBackendProbe, undefined, avoid),
+    loadData: browserDataSource(datasetsUrl, () => datasets),
+    store: indexedDbCheckpointStore(),
+    datasets,
+    now: () => Date.now(),
+    yieldToEvents,
   });
-  throw e;
-});
-scope.onmessage = async (message: MessageEvent<Command>) => {
+  host = h;
+  ready = h.init(backend).catch((e: Error) => {
+    post({
+      type: 'error',
+      name: 'NoBackend',
+      message: e.message,
+      hint: 'this browser cannot run TensorFlow.js',
+    });
+  });
+}
+
+// Dev harnesses may name the backend in the worker's URL instead of sending `init`.
+const urlBackend = new URL(scope.location.href).searchParams.get('backend');
+if (urlBackend) start(urlBackend as BackendChoice, new URL('/datasets/', scope.location.origin).href);
+
+scope.onmessage = async (message: MessageEvent<Command | WorkerInit>) => {
+  const data = message.data;
+  if (data.type === 'init') {
+    if (!host) start(data.backend, data.datasetsUrl);
+    return;
+  }
   await ready;
-  await host.handle(message.data);
+  if (!host) {
+    post({ type: 'error', name: 'NotStarted', message: `"${data.type}" arrived before "init"`, hint: null });
+    return;
+  }
+  await host.handle(data);
 };
