@@ -21,6 +21,12 @@ export interface Settings {
   backend: BackendChoice;
   /** Epsilon in 1/255 steps: the slider's integer position, shown as k/255. */
   epsSteps: number;
+  /** Train on the first N images only (0: all): a quick look on a slow machine. */
+  trainImages: number;
+  /** Test images in each periodic evaluation. */
+  evalImages: number;
+  /** Steps between periodic evaluations. */
+  evalEvery: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -35,6 +41,9 @@ export const DEFAULT_SETTINGS: Settings = {
   seed: 0,
   backend: 'auto',
   epsSteps: 36,
+  trainImages: 0,
+  evalImages: 500,
+  evalEvery: 50,
 };
 
 export const LIMITS = {
@@ -44,6 +53,9 @@ export const LIMITS = {
   epsSteps: { min: 0, max: 255 },
   batchSize: { min: 1, max: 1024 },
   epochs: { min: 1, max: 1000 },
+  trainImages: { min: 0, max: 1_000_000 },
+  evalImages: { min: 1, max: 10_000 },
+  evalEvery: { min: 1, max: 100_000 },
 };
 
 export function depthOf(preset: PresetName): Pick<Settings, 'nConv' | 'nDense' | 'width'> {
@@ -85,8 +97,9 @@ export function toTrainConfig(s: Settings): TrainConfig {
     epochs: s.epochs,
     augment: s.augment,
     seed: s.seed,
-    evalEvery: 50,
-    evalSubset: 500,
+    trainLimit: s.trainImages,
+    evalEvery: s.evalEvery,
+    evalSubset: s.evalImages,
     checkpointEvery: 100,
     eps: s.epsSteps / 255,
   };
@@ -106,6 +119,9 @@ const KEYS: Record<keyof Settings, string> = {
   seed: 'seed',
   backend: 'backend',
   epsSteps: 'eps',
+  trainImages: 'train',
+  evalImages: 'evalImages',
+  evalEvery: 'evalEvery',
 };
 
 export function settingsToQuery(s: Settings): string {
@@ -147,5 +163,8 @@ export function settingsFromQuery(query: string, defaults: Settings = DEFAULT_SE
     s.backend = backend as BackendChoice;
   }
   s.epsSteps = intIn(p.get(KEYS.epsSteps), LIMITS.epsSteps) ?? s.epsSteps;
+  s.trainImages = intIn(p.get(KEYS.trainImages), LIMITS.trainImages) ?? s.trainImages;
+  s.evalImages = intIn(p.get(KEYS.evalImages), LIMITS.evalImages) ?? s.evalImages;
+  s.evalEvery = intIn(p.get(KEYS.evalEvery), LIMITS.evalEvery) ?? s.evalEvery;
   return s;
 }

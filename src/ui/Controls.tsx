@@ -182,6 +182,29 @@ export function Controls() {
         />
         <label htmlFor="augment">Augmentation (crop, flip, colour jitter)</label>
       </div>
+      <details>
+        <summary>Evaluation and data</summary>
+        <div className="grid2">
+          <NumberField
+            label="Train images (0 = all)"
+            value={s.trainImages}
+            {...LIMITS.trainImages}
+            onChange={set('trainImages')}
+          />
+          <NumberField
+            label="Test images per evaluation"
+            value={s.evalImages}
+            {...LIMITS.evalImages}
+            onChange={set('evalImages')}
+          />
+          <NumberField
+            label="Evaluate every (steps)"
+            value={s.evalEvery}
+            {...LIMITS.evalEvery}
+            onChange={set('evalEvery')}
+          />
+        </div>
+      </details>
     </section>
   );
 }

@@ -21,6 +21,8 @@ export interface TrainConfig {
   epochs: number;
   augment: boolean;
   seed: number;
+  /** Train on the first N training images only (0: all of them). */
+  trainLimit: number;
   /** Steps between periodic evaluations (0: only at the end of each epoch). */
   evalEvery: number;
   /** Test images used by periodic evaluations (the full test set on demand). */

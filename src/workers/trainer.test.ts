@@ -20,6 +20,7 @@ function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
     epochs: 2,
     augment: false,
     seed: 3,
+    trainLimit: 0,
     evalEvery: 0,
     evalSubset: 40,
     checkpointEvery: 4,
@@ -174,6 +175,14 @@ describe('Trainer', () => {
       await trainer.reset();
       expect(tf.memory().numTensors).toBe(baseline);
     }
+  });
+
+  it('trains on a slice of the training set when trainLimit is set', async () => {
+    const { trainer, events } = harness();
+    trainer.configure(config({ trainLimit: 32, epochs: 1 }));
+    await trainer.start();
+    expect(events.filter((e) => e.type === 'metrics').at(-1)).toMatchObject({ step: 2, totalSteps: 2 });
+    trainer.dispose();
   });
 
   it('changes of eps keep the model; changes of depth start a new run', async () => {

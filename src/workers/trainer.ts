@@ -312,7 +312,7 @@ export class Trainer {
   }
 
   private async newRun(config: TrainConfig): Promise<Run> {
-    const data = await this.deps.loadData(config.dataset);
+    const data = limitTraining(await this.deps.loadData(config.dataset), config.trainLimit);
     const arch = validateArch(config.arch);
     if (data.info.classNames.length !== arch.nClasses) {
       throw new TrainerError(
@@ -570,6 +570,22 @@ export class Trainer {
       this.run = null;
     }
   }
+}
+
+/** The first `limit` training images (all when 0), as a view: no copy. */
+function limitTraining(data: TrainingData, limit: number): TrainingData {
+  if (!(limit > 0) || limit >= data.train.n) return data;
+  const { train } = data;
+  const size = train.imageSize * train.imageSize * train.channels;
+  return {
+    ...data,
+    train: {
+      ...train,
+      n: limit,
+      images: train.images.subarray(0, limit * size),
+      labels: train.labels.subarray(0, limit),
+    },
+  };
 }
 
 function describeArch(a: { nConv: number; nDense: number; width: number; nClasses: number }): string {

@@ -53,6 +53,7 @@ function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
     epochs: 1,
     augment: false,
     seed: 1,
+    trainLimit: 0,
     evalEvery: 0,
     evalSubset: 20,
     checkpointEvery: 2,

@@ -88,6 +88,8 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
   const learningRate = values.lr === undefined ? OFFICIAL_LEARNING_RATE : Number(values.lr);
   if (!(learningRate > 0)) throw new CliError(`--lr must be a positive number, got ${values.lr}`);
   const epochs = integerOption(values.epochs, 'epochs');
+  const trainLimit =
+    values['train-limit'] === undefined ? undefined : integerOption(values['train-limit'], 'train-limit');
   const config: TrainConfig = {
     preset: values.preset && isPresetName(values.preset) ? values.preset : 'custom',
     arch,
@@ -98,13 +100,12 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
     epochs,
     augment: !values['no-augment'],
     seed: integerOption(values.seed, 'seed', 0),
+    trainLimit: trainLimit ?? 0,
     evalEvery: 0,
     evalSubset: integerOption(values['eval-subset'], 'eval-subset', 1000),
     checkpointEvery: 0,
     eps: 36 / 255,
   };
-  const trainLimit =
-    values['train-limit'] === undefined ? undefined : integerOption(values['train-limit'], 'train-limit');
 
   const backend = await startNodeBackend(values.backend);
   const { loadDatasetNode } = await import('../../data/nodeDataset.ts');
