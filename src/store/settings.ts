@@ -100,7 +100,9 @@ export function toTrainConfig(s: Settings): TrainConfig {
     trainLimit: s.trainImages,
     evalEvery: s.evalEvery,
     evalSubset: s.evalImages,
-    checkpointEvery: 100,
+    // By time, not steps: a checkpoint of `small` is ~500 MB, one of `tiny` ~0.5 MB.
+    checkpointEvery: 0,
+    checkpointSeconds: 15,
     eps: s.epsSteps / 255,
   };
 }

@@ -27,8 +27,10 @@ export interface TrainConfig {
   evalEvery: number;
   /** Test images used by periodic evaluations (the full test set on demand). */
   evalSubset: number;
-  /** Steps between checkpoints (they are also written on pause). */
+  /** Steps between checkpoints (0: off); they are also written at the start and on pause. */
   checkpointEvery: number;
+  /** Seconds between checkpoints (0: off), whichever of the two comes first. */
+  checkpointSeconds: number;
   /** The page's epsilon; evaluations also report the certified accuracy there. */
   eps: number;
 }

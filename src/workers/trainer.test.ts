@@ -23,6 +23,7 @@ function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
     trainLimit: 0,
     evalEvery: 0,
     evalSubset: 40,
+    checkpointSeconds: 0,
     checkpointEvery: 4,
     eps: 0.1,
     ...overrides,
@@ -175,6 +176,18 @@ describe('Trainer', () => {
       await trainer.reset();
       expect(tf.memory().numTensors).toBe(baseline);
     }
+  });
+
+  it('writes checkpoints by time as well as by step', async () => {
+    const { trainer, events } = harness();
+    // The test clock advances 10 ms per reading: a 0.2 s period fires every few steps.
+    trainer.configure(config({ checkpointEvery: 0, checkpointSeconds: 0.2 }));
+    await trainer.start();
+    const steps = events.filter((e) => e.type === 'checkpoint').map((e) => e.step);
+    expect(steps[0]).toBe(0);
+    expect(steps.length).toBeGreaterThan(2);
+    expect(steps.at(-1)).toBe(12);
+    trainer.dispose();
   });
 
   it('trains on a slice of the training set when trainLimit is set', async () => {

@@ -97,6 +97,7 @@ export class Trainer {
   private lastMetricsAt = 0;
   private lastMetricsStep = 0;
   private evaluationRequest: number | 'full' | null = null;
+  private lastCheckpointAt = 0;
 
   constructor(private readonly deps: TrainerDeps) {}
 
@@ -380,7 +381,10 @@ export class Trainer {
         run.step += 1;
         const atEpochEnd = run.step % run.stepsPerEpoch === 0;
         const evalNow = run.config.evalEvery > 0 ? run.step % run.config.evalEvery === 0 : atEpochEnd;
-        const checkpointNow = run.config.checkpointEvery > 0 && run.step % run.config.checkpointEvery === 0;
+        const checkpointNow =
+          (run.config.checkpointEvery > 0 && run.step % run.config.checkpointEvery === 0) ||
+          (run.config.checkpointSeconds > 0 &&
+            this.deps.now() - this.lastCheckpointAt >= run.config.checkpointSeconds * 1000);
         const interval = this.deps.metricsIntervalMs ?? 100;
         const last = run.step === run.totalSteps;
         if (evalNow || checkpointNow || last || this.deps.now() - this.lastMetricsAt >= interval) {
@@ -512,6 +516,7 @@ export class Trainer {
       }
     }
     const savedAt = this.deps.now();
+    this.lastCheckpointAt = savedAt;
     await this.deps.store.save({
       version: CHECKPOINT_VERSION,
       savedAt,

@@ -56,6 +56,7 @@ function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
     trainLimit: 0,
     evalEvery: 0,
     evalSubset: 20,
+    checkpointSeconds: 0,
     checkpointEvery: 2,
     eps: 0.2,
     ...overrides,

@@ -104,6 +104,7 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
     evalEvery: 0,
     evalSubset: integerOption(values['eval-subset'], 'eval-subset', 1000),
     checkpointEvery: 0,
+    checkpointSeconds: 0,
     eps: 36 / 255,
   };
 
