@@ -92,12 +92,14 @@ export class Trainer {
   private run: Run | null = null;
   private state: RunState = 'idle';
   private stopRequested: 'pause' | 'stop' | null = null;
+  /** The current start(): loading, then the training loop. */
   private loop: Promise<void> | null = null;
   private pending: Pending[] = [];
   private lastMetricsAt = 0;
   private lastMetricsStep = 0;
   private evaluationRequest: number | 'full' | null = null;
   private lastCheckpointAt = 0;
+  private loadedWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: TrainerDeps) {}
 
@@ -138,20 +140,9 @@ export class Trainer {
 
   /** Starts a new run from the configuration, or continues the current one. */
   async start(): Promise<void> {
-    if (this.state === 'running') return;
-    if (!this.run) {
-      if (!this.config) throw new TrainerError('ConfigError', 'configure the trainer before starting');
-      this.setState('loading');
-      this.run = await this.newRun(this.config);
-      await this.saveCheckpoint();
-    }
-    if (this.run.step >= this.run.totalSteps) {
-      this.setState('done');
-      return;
-    }
+    if (this.state === 'running' || this.state === 'loading') return this.loop ?? undefined;
     this.stopRequested = null;
-    this.setState('running');
-    this.loop = this.trainLoop();
+    this.loop = this.loadAndTrain();
     await this.loop;
   }
 
@@ -159,19 +150,44 @@ export class Trainer {
     return this.start();
   }
 
-  /** Finishes the current step, writes a checkpoint, and waits. */
+  /** Resolves once the run is loaded and the loop has begun (or ended, or failed to load). */
+  whenStarted(): Promise<void> {
+    if (this.state !== 'loading') return Promise.resolve();
+    return new Promise((resolve) => this.loadedWaiters.push(resolve));
+  }
+
+  /** Finishes the current step (or the loading), writes a checkpoint, and waits. */
   async pause(): Promise<void> {
-    if (this.state !== 'running') return;
+    if (this.state !== 'running' && this.state !== 'loading') return;
     this.stopRequested = 'pause';
     await this.loop;
   }
 
   /** Ends training early; the model stays for evaluation and export. */
   async stop(): Promise<void> {
-    if (this.state === 'running') {
-      this.stopRequested = 'stop';
-      await this.loop;
+    if (this.state !== 'running' && this.state !== 'loading') return;
+    this.stopRequested = 'stop';
+    await this.loop;
+  }
+
+  private async loadAndTrain(): Promise<void> {
+    if (!this.run) {
+      if (!this.config) throw new TrainerError('ConfigError', 'configure the trainer before starting');
+      this.setState('loading');
+      try {
+        this.run = await this.newRun(this.config);
+        await this.saveCheckpoint();
+      } catch (e) {
+        this.setState('idle');
+        throw e;
+      }
     }
+    if (this.run.step >= this.run.totalSteps) {
+      this.setState('done');
+      return;
+    }
+    this.setState('running');
+    await this.trainLoop();
   }
 
   /** Discards the run, its model and its checkpoint. */
@@ -554,6 +570,7 @@ export class Trainer {
 
   private setState(state: RunState): void {
     this.state = state;
+    if (state !== 'loading') this.loadedWaiters.splice(0).forEach((resolve) => resolve());
     this.deps.emit({
       type: 'state',
       state,

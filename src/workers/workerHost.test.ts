@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { smallArch } from '../kernels/testUtils.ts';
 import { backendOrder, selectBackend } from './backends.ts';
 import { memoryDatasetStore } from '../data/datasetStore.ts';
-import { memoryCheckpointStore } from './checkpoints.ts';
+import { type CheckpointStore, memoryCheckpointStore } from './checkpoints.ts';
 import type { BackendName, Command, TrainConfig, WorkerEvent } from './protocol.ts';
 import { toyData } from './testData.ts';
 import { WorkerHost } from './workerHost.ts';
@@ -63,7 +63,7 @@ function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
   };
 }
 
-function host(options: { failAtStep?: number } = {}) {
+function host(options: { failAtStep?: number; store?: CheckpointStore } = {}) {
   const events: WorkerEvent[] = [];
   let failed = false;
   const backends: string[] = [];
@@ -74,7 +74,7 @@ function host(options: { failAtStep?: number } = {}) {
       return { backend: 'cpu', adapter: null, fallbacks: [] };
     },
     loadData: async () => toyData(),
-    store: memoryCheckpointStore(),
+    store: options.store ?? memoryCheckpointStore(),
     datasets: memoryDatasetStore(),
     now: () => Date.now(),
     yieldToEvents: async () => {
@@ -162,5 +162,31 @@ describe('WorkerHost', () => {
     expect(events.filter((e) => e.type === 'ready')).toHaveLength(2);
     expect(h.trainerForTests.currentStep).toBe(4);
     h.dispose();
+  });
+
+  it('handles commands in order: a resume sent right after a restore waits for it', async () => {
+    const store = memoryCheckpointStore();
+    const first = host({ store });
+    await first.h.init('cpu');
+    await first.h.handle({ type: 'configure', config: config({ epochs: 4 }) });
+    await first.h.handle({ type: 'start' });
+    await first.until((e) => e.type === 'metrics' && e.step >= 3);
+    await first.h.handle({ type: 'pause' });
+    const pausedAt = first.h.trainerForTests.currentStep;
+    first.h.dispose();
+
+    const second = host({ store });
+    await second.h.init('cpu');
+    expect(second.events.find((e) => e.type === 'resumable')).toMatchObject({ step: pausedAt });
+    void second.h.handle({ type: 'restoreCheckpoint' });
+    void second.h.handle({ type: 'resume' });
+    await second.until((e) => e.type === 'state' && e.state === 'done');
+    expect(second.events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(second.events.find((e) => e.type === 'state' && e.state === 'running')).toMatchObject({
+      step: pausedAt,
+    });
+    const firstMetric = second.events.find((e) => e.type === 'metrics');
+    expect(firstMetric?.type === 'metrics' && firstMetric.step).toBeGreaterThan(pausedAt);
+    second.h.dispose();
   });
 });

@@ -47,17 +47,32 @@ export class WorkerHost {
     await this.trainer.announceCheckpoint();
   }
 
-  async handle(command: Command): Promise<void> {
+  private queue: Promise<void> = Promise.resolve();
+
+  /**
+   * Commands run one after another, in arrival order (a resume must wait for the restore before
+   * it); `start` only waits for the run to be loaded, so a later pause can reach the loop.
+   */
+  handle(command: Command): Promise<void> {
+    const next = this.queue.then(() => this.handleNow(command));
+    this.queue = next;
+    return next;
+  }
+
+  private async handleNow(command: Command): Promise<void> {
     try {
       switch (command.type) {
         case 'configure':
           this.trainer.configure(command.config);
           return;
         case 'start':
-        case 'resume':
-          // Not awaited: the loop runs while later commands (pause, stop, evaluate) arrive.
-          void this.trainer.start().catch((e) => this.report(e));
+        case 'resume': {
+          // The loop is not awaited: it runs while later commands (pause, stop, evaluate) arrive.
+          const loop = this.trainer.start().catch((e) => this.report(e));
+          await this.trainer.whenStarted();
+          void loop;
           return;
+        }
         case 'pause':
           return await this.trainer.pause();
         case 'stop':

@@ -1,0 +1,49 @@
+import { type Locator, type Page, expect } from '@playwright/test';
+
+/** The lab page, by its stable data-testids. */
+export class LabPage {
+  constructor(readonly page: Page) {}
+
+  byId(id: string): Locator {
+    return this.page.getByTestId(id);
+  }
+
+  async open(query: string): Promise<void> {
+    await this.page.goto(`/?${query}`);
+    await expect(this.byId('backend-badge').locator('strong')).toBeVisible({ timeout: 60_000 });
+  }
+
+  async badge(): Promise<string> {
+    return (await this.byId('backend-badge').textContent()) ?? '';
+  }
+
+  /** Points drawn in a chart (data-points on the figure). */
+  async points(chart: 'loss-chart' | 'accuracy-chart'): Promise<number> {
+    return Number(await this.byId(chart).getAttribute('data-points'));
+  }
+
+  async text(id: string): Promise<string> {
+    return ((await this.byId(id).textContent()) ?? '').trim();
+  }
+
+  async runState(): Promise<string> {
+    return (await this.page.locator('.progress span').filter({ hasText: 'Run:' }).textContent()) ?? '';
+  }
+
+  async waitForState(state: string, timeout: number): Promise<void> {
+    await expect(this.page.locator('.progress span').filter({ hasText: `Run: ${state}` })).toBeVisible({
+      timeout,
+    });
+  }
+
+  /** Moves a range input with the keyboard, as a user would. */
+  async pressOn(id: string, key: string, times = 1): Promise<void> {
+    const slider = this.byId(id);
+    await slider.focus();
+    for (let i = 0; i < times; i++) await slider.press(key);
+  }
+
+  async screenshot(name: string): Promise<void> {
+    await this.page.screenshot({ path: `e2e/artifacts/${name}.png`, fullPage: true });
+  }
+}
