@@ -43,12 +43,10 @@ for (const backend of ['webgpu', 'cpu'] as const) {
 
     await lab.byId('train-button').click();
     await expect.poll(() => lab.points('loss-chart'), { timeout: 240_000 }).toBeGreaterThan(0);
-    test
-      .info()
-      .annotations.push({
-        type: 'first chart point',
-        description: `${(Date.now() - started) / 1000} s after opening (${backend})`,
-      });
+    test.info().annotations.push({
+      type: 'first chart point',
+      description: `${(Date.now() - started) / 1000} s after opening (${backend})`,
+    });
     await lab.waitForState('done', 300_000);
     expect(await lab.points('loss-chart')).toBeGreaterThanOrEqual(2);
     await expect(lab.byId('natural-accuracy')).toHaveText(/\d+\.\d\d%/);
@@ -83,22 +81,18 @@ for (const backend of ['webgpu', 'cpu'] as const) {
     expect(await lab.text('certified-accuracy')).toBe(asPercent(cli.certifiedAccuracy['36/255']));
 
     // A broken file: a readable error, and the model stays as it was.
-    await lab
-      .byId('load-weights')
-      .setInputFiles({
-        name: 'broken.json',
-        mimeType: 'application/json',
-        buffer: Buffer.from('{"format": "sll-lab/weights", "ver'),
-      });
+    await lab.byId('load-weights').setInputFiles({
+      name: 'broken.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"format": "sll-lab/weights", "ver'),
+    });
     await expect(lab.byId('error-banner')).toContainText('not a JSON file');
     const certifiedBefore = await lab.text('certified-accuracy');
-    await lab
-      .byId('load-weights')
-      .setInputFiles({
-        name: 'keras.json',
-        mimeType: 'application/json',
-        buffer: Buffer.from('{"format": "keras"}'),
-      });
+    await lab.byId('load-weights').setInputFiles({
+      name: 'keras.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"format": "keras"}'),
+    });
     await expect(lab.byId('error-banner')).toContainText('wrong format "keras"');
     expect(await lab.text('natural-accuracy')).toBe(natural);
     expect(await lab.text('certified-accuracy')).toBe(certifiedBefore);

@@ -173,7 +173,7 @@ export function Controls() {
           onChange={set('backend')}
         />
       </div>
-      <div className="field inline">
+      <div className="field check">
         <input
           id="augment"
           type="checkbox"
