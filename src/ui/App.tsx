@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Accuracies } from './Accuracies.tsx';
 import { ArchitectureSummary } from './ArchitectureSummary.tsx';
 import { ErrorBanner, ResumeBanner } from './Banners.tsx';
@@ -5,13 +6,38 @@ import { CertifiedCurve, RadiusHistogram } from './charts/Certification.tsx';
 import { AccuracyChart, LearningRateChart, LossChart, ThroughputChart } from './charts/TrainingCharts.tsx';
 import { Controls } from './Controls.tsx';
 import { FilesPanel } from './FilesPanel.tsx';
+import { useLab } from './lab.ts';
 import { RunButtons } from './RunButtons.tsx';
 import { Samples } from './Samples.tsx';
 import { StatusBar } from './StatusBar.tsx';
 
 export function App() {
+  const importDataset = useLab((s) => s.importDataset);
+  const [dragging, setDragging] = useState(false);
   return (
-    <div className="app">
+    <div
+      className={dragging ? 'app dragging' : 'app'}
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={async (e) => {
+        e.preventDefault();
+        setDragging(false);
+        const files = [...e.dataTransfer.files];
+        if (files.length === 0) return;
+        // An archive or .bin files dropped anywhere on the page: parsed and validated in the worker.
+        importDataset(
+          await Promise.all(
+            files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+          ),
+        );
+      }}
+    >
       <header>
         <h1>SLL Lab</h1>
         <p>
