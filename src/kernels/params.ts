@@ -81,34 +81,29 @@ export function internalShape(spec: ParamSpec): number[] {
   }
 }
 
-/** PyTorch `[o, c, u, v]` kernel to tfjs filter `[u, v, c, o]`. */
-export function kernelToInternal(values: Float32Array, shape: readonly number[]): Float32Array {
+/**
+ * Moves a conv kernel between PyTorch `[o, c, u, v]` and the tfjs filter `[u, v, c, o]`;
+ * `shape` is always the PyTorch shape.
+ */
+function permuteKernel(values: Float32Array, shape: readonly number[], toTfjs: boolean): Float32Array {
   const [o, c, kh, kw] = shape;
   const out = new Float32Array(values.length);
   for (let oi = 0; oi < o; oi++)
     for (let ci = 0; ci < c; ci++)
       for (let u = 0; u < kh; u++)
-        for (let v = 0; v < kw; v++)
-          out[((u * kw + v) * c + ci) * o + oi] = values[((oi * c + ci) * kh + u) * kw + v];
-  return out;
-}
-
-/** tfjs filter `[u, v, c, o]` back to PyTorch `[o, c, u, v]`; `shape` is the PyTorch shape. */
-export function kernelToPytorch(values: Float32Array, shape: readonly number[]): Float32Array {
-  const [o, c, kh, kw] = shape;
-  const out = new Float32Array(values.length);
-  for (let oi = 0; oi < o; oi++)
-    for (let ci = 0; ci < c; ci++)
-      for (let u = 0; u < kh; u++)
-        for (let v = 0; v < kw; v++)
-          out[((oi * c + ci) * kh + u) * kw + v] = values[((u * kw + v) * c + ci) * o + oi];
+        for (let v = 0; v < kw; v++) {
+          const torchIndex = ((oi * c + ci) * kh + u) * kw + v;
+          const tfjsIndex = ((u * kw + v) * c + ci) * o + oi;
+          if (toTfjs) out[tfjsIndex] = values[torchIndex];
+          else out[torchIndex] = values[tfjsIndex];
+        }
   return out;
 }
 
 export function toInternal(spec: ParamSpec, values: Float32Array): Float32Array {
-  return spec.role === 'convKernel' ? kernelToInternal(values, spec.shape) : values;
+  return spec.role === 'convKernel' ? permuteKernel(values, spec.shape, true) : values;
 }
 
 export function toPytorch(spec: ParamSpec, values: Float32Array): Float32Array {
-  return spec.role === 'convKernel' ? kernelToPytorch(values, spec.shape) : values;
+  return spec.role === 'convKernel' ? permuteKernel(values, spec.shape, false) : values;
 }

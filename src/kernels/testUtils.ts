@@ -36,3 +36,31 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
   for (let i = 0; i < expected.length; i++) err = Math.max(err, Math.abs(actual[i] - expected[i]));
   return err / Math.max(scale, 1e-30);
 }
+
+/**
+ * A learnable toy problem for training tests: the class (0..3) is the brightest quadrant of the
+ * image. Pixels are bytes, as datasets hold them.
+ */
+export function quadrantImages(
+  n: number,
+  size: number,
+  seed: number,
+): { images: Uint8Array; labels: Uint8Array } {
+  const rng = createRng(seed);
+  const images = new Uint8Array(n * size * size * 3);
+  const labels = new Uint8Array(n);
+  for (let b = 0; b < n; b++) {
+    const label = Math.floor(rng.uniform() * 4);
+    labels[b] = label;
+    for (let h = 0; h < size; h++)
+      for (let w = 0; w < size; w++) {
+        const quadrant = (h < size / 2 ? 0 : 2) + (w < size / 2 ? 0 : 1);
+        for (let c = 0; c < 3; c++) {
+          images[((b * size + h) * size + w) * 3 + c] = Math.round(
+            80 * rng.uniform() + (quadrant === label ? 170 : 0),
+          );
+        }
+      }
+  }
+  return { images, labels };
+}

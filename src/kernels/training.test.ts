@@ -3,27 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { Adam } from './adam.ts';
 import { presetArch } from './arch.ts';
 import { SllModel } from './model.ts';
-import { createRng } from './rng.ts';
 import { trainStep } from './training.ts';
-import { smallArch } from './testUtils.ts';
+import { quadrantImages, smallArch } from './testUtils.ts';
 
-/** A learnable toy problem: the class is which quadrant of the image is brightest. */
 function toyBatch(n: number, size: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
-  const rng = createRng(seed);
-  const pixels = new Float32Array(n * size * size * 3);
-  const labels = new Int32Array(n);
-  for (let b = 0; b < n; b++) {
-    const label = Math.floor(rng.uniform() * 4);
-    labels[b] = label;
-    for (let h = 0; h < size; h++)
-      for (let w = 0; w < size; w++) {
-        const quadrant = (h < size / 2 ? 0 : 2) + (w < size / 2 ? 0 : 1);
-        for (let c = 0; c < 3; c++) {
-          pixels[((b * size + h) * size + w) * 3 + c] = 0.3 * rng.uniform() + (quadrant === label ? 0.7 : 0);
-        }
-      }
-  }
-  return { x: tf.tensor4d(pixels, [n, size, size, 3]), y: tf.tensor1d(labels, 'int32') };
+  const { images, labels } = quadrantImages(n, size, seed);
+  return {
+    x: tf.tidy(() => tf.div(tf.tensor4d(images, [n, size, size, 3], 'float32'), 255) as tf.Tensor4D),
+    y: tf.tensor1d(Int32Array.from(labels), 'int32'),
+  };
 }
 
 describe('training', () => {
