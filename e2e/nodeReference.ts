@@ -1,0 +1,91 @@
+// What the browser worker must agree with: the same Trainer and Evaluator run here in Node, on
+// tfjs's WASM backend, over the same CIFAR-10 files read from disk.
+import * as tf from '@tensorflow/tfjs';
+import { evalBatchIndices, makeBatch } from '../src/data/batches.ts';
+import { loadDatasetNode } from '../src/data/nodeDataset.ts';
+import { startNodeBackend } from '../src/cli/nodeBackend.ts';
+import { Evaluator } from '../src/kernels/evaluator.ts';
+import { SllModel } from '../src/kernels/model.ts';
+import { parseWeights } from '../src/kernels/weightsJson.ts';
+import { memoryCheckpointStore } from '../src/workers/checkpoints.ts';
+import type { TrainConfig, WorkerEvent } from '../src/workers/protocol.ts';
+import { Trainer, type TrainingData } from '../src/workers/trainer.ts';
+
+let backend: Promise<unknown> | null = null;
+const started = () => (backend ??= startNodeBackend('wasm'));
+
+async function loadCifar(trainLimit: number, testLimit: number): Promise<TrainingData> {
+  const [train, test] = await Promise.all([
+    loadDatasetNode('cifar10', 'train', { limit: trainLimit || undefined }),
+    loadDatasetNode('cifar10', 'test', { limit: testLimit }),
+  ]);
+  const split = (d: typeof train) => ({
+    n: d.n,
+    imageSize: d.imageSize,
+    channels: d.channels,
+    images: d.images,
+    labels: Uint8Array.from(d.labels),
+  });
+  const info = {
+    name: 'cifar10',
+    imageSize: test.imageSize,
+    channels: test.channels,
+    classNames: test.classNames,
+    mean: test.mean,
+    std: test.std,
+  };
+  return { info, train: split(train), test: split(test) };
+}
+
+/** The loss of every step from 1 to `steps` (each step its own metrics event). */
+export async function referenceLosses(config: TrainConfig, steps: number): Promise<number[]> {
+  await started();
+  const losses: number[] = [];
+  const data = await loadCifar(config.trainLimit, 1);
+  // Node's setImmediate plays the worker's MessageChannel hop.
+  const trainer: Trainer = new Trainer({
+    emit: (e: WorkerEvent) => {
+      if (e.type === 'error') throw new Error(`${e.name}: ${e.message}`);
+      if (e.type !== 'metrics') return;
+      losses[e.step - 1] = e.loss;
+      if (e.step >= steps) void trainer.pause();
+    },
+    loadData: async () => data,
+    store: memoryCheckpointStore(),
+    now: () => Date.now(),
+    yieldToEvents: () => new Promise((resolve) => setImmediate(resolve)),
+    metricsIntervalMs: 0,
+  });
+  trainer.configure(config);
+  await trainer.start();
+  trainer.dispose();
+  return losses.slice(0, steps);
+}
+
+/** Predictions and certified radii of the first `n` test images under a weights file. */
+export async function referenceEvaluation(
+  weightsText: string,
+  n: number,
+): Promise<{ predictions: number[]; radii: number[] }> {
+  await started();
+  const { arch, params } = parseWeights(weightsText);
+  const { test } = await loadCifar(1, n);
+  const model = SllModel.initialize(arch, 0);
+  model.assignParams(params);
+  const evaluator = await Evaluator.create(model);
+  const predictions: number[] = [];
+  const radii: number[] = [];
+  try {
+    for (const indices of evalBatchIndices(n, 250)) {
+      const batch = makeBatch(test, indices);
+      const result = await evaluator.certifyBatch(batch.images);
+      tf.dispose([batch.images, batch.labels]);
+      predictions.push(...result.predictions);
+      radii.push(...result.radii);
+    }
+  } finally {
+    evaluator.dispose();
+    model.dispose();
+  }
+  return { predictions, radii };
+}
