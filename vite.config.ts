@@ -13,4 +13,15 @@ export default defineConfig({
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
+  optimizeDeps: {
+    // Scan the workers and test harnesses up front too. Otherwise the first page that starts the
+    // training worker makes Vite discover tfjs late, re-bundle it and reload the page mid-test.
+    entries: ['index.html', 'src/workers/*.worker.ts', 'e2e/harness/*.html', 'e2e/harness/*.ts'],
+    include: [
+      '@tensorflow/tfjs',
+      '@tensorflow/tfjs-backend-webgpu',
+      '@tensorflow/tfjs-backend-wasm',
+      'fflate',
+    ],
+  },
 });

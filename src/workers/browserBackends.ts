@@ -54,7 +54,11 @@ export const browserBackendProbe: BackendProbe = async (name) => {
       const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
       if (!gl) throw new Error('WebGL 2 is not available');
       await start('webgl');
-      const renderer = gl.getParameter(gl.RENDERER) as string;
+      // RENDERER is masked ("WebKit WebGL"); the debug extension, where offered, names the GPU.
+      const debug = gl.getExtension('WEBGL_debug_renderer_info');
+      const renderer = (
+        debug ? gl.getParameter(debug.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)
+      ) as string;
       return { adapter: renderer || null };
     }
     case 'wasm': {
