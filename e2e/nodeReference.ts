@@ -2,7 +2,7 @@
 // tfjs's WASM backend, over the same CIFAR-10 files read from disk.
 import * as tf from '@tensorflow/tfjs';
 import { evalBatchIndices, makeBatch } from '../src/data/batches.ts';
-import { loadDatasetNode } from '../src/data/nodeDataset.ts';
+import { loadCifar10Node } from '../src/data/nodeDataset.ts';
 import { startNodeBackend } from '../src/cli/nodeBackend.ts';
 import { Evaluator } from '../src/kernels/evaluator.ts';
 import { SllModel } from '../src/kernels/model.ts';
@@ -14,27 +14,8 @@ import { Trainer, type TrainingData } from '../src/workers/trainer.ts';
 let backend: Promise<unknown> | null = null;
 const started = () => (backend ??= startNodeBackend('wasm'));
 
-async function loadCifar(trainLimit: number, testLimit: number): Promise<TrainingData> {
-  const [train, test] = await Promise.all([
-    loadDatasetNode('cifar10', 'train', { limit: trainLimit || undefined }),
-    loadDatasetNode('cifar10', 'test', { limit: testLimit }),
-  ]);
-  const split = (d: typeof train) => ({
-    n: d.n,
-    imageSize: d.imageSize,
-    channels: d.channels,
-    images: d.images,
-    labels: Uint8Array.from(d.labels),
-  });
-  const info = {
-    name: 'cifar10',
-    imageSize: test.imageSize,
-    channels: test.channels,
-    classNames: test.classNames,
-    mean: test.mean,
-    std: test.std,
-  };
-  return { info, train: split(train), test: split(test) };
+function loadCifar(trainLimit: number, testLimit: number): Promise<TrainingData> {
+  return loadCifar10Node({ train: trainLimit, test: testLimit });
 }
 
 /** The loss of every step from 1 to `steps` (each step its own metrics event). */

@@ -21,3 +21,10 @@ export interface DatasetSplit {
   images: Uint8Array;
   labels: Uint8Array;
 }
+
+/** A dataset ready to train on: what it is, and both splits as bytes. */
+export interface LoadedDataset {
+  info: DatasetInfo;
+  train: DatasetSplit;
+  test: DatasetSplit;
+}

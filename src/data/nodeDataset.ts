@@ -1,6 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SplitName } from './dataset.ts';
+import type { DatasetSplit, LoadedDataset, SplitName } from './dataset.ts';
 import { DEFAULT_DATASETS_DIR, generateCifar10 } from './generateCifar10.ts';
 import { openDataset } from './loader.ts';
 import { decodePngInNode } from './nodePngDecoder.ts';
@@ -69,5 +69,28 @@ export async function loadDatasetNode(
     classNames,
     mean,
     std,
+  };
+}
+
+/** Both CIFAR-10 splits from disk, optionally only their first images, ready for a Trainer. */
+export async function loadCifar10Node(
+  limits: { train?: number; test?: number } = {},
+): Promise<LoadedDataset> {
+  const [train, test] = await Promise.all([
+    loadDatasetNode('cifar10', 'train', { limit: limits.train || undefined }),
+    loadDatasetNode('cifar10', 'test', { limit: limits.test || undefined }),
+  ]);
+  const split = (d: NodeDataset): DatasetSplit => ({
+    n: d.n,
+    imageSize: d.imageSize,
+    channels: d.channels,
+    images: d.images,
+    labels: Uint8Array.from(d.labels),
+  });
+  const { imageSize, channels, classNames, mean, std } = test;
+  return {
+    info: { name: 'cifar10', imageSize, channels, classNames, mean, std },
+    train: split(train),
+    test: split(test),
   };
 }

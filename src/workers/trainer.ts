@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, NO_AUGMENT, OFFICIAL_AUGMENT } from '../data/augment.ts';
 import { evalBatchIndices, makeBatch, trainBatchIndices } from '../data/batches.ts';
-import type { DatasetInfo, DatasetSplit } from '../data/dataset.ts';
+import type { LoadedDataset } from '../data/dataset.ts';
 import { Adam, OFFICIAL_ADAM } from '../kernels/adam.ts';
 import { validateArch } from '../kernels/arch.ts';
 import { PAPER_EPSILONS, certifiedAccuracy, naturalAccuracy } from '../kernels/certify.ts';
@@ -19,11 +19,7 @@ import { parseWeights, serializeWeights } from '../kernels/weightsJson.ts';
 import { type Checkpoint, CHECKPOINT_VERSION, type CheckpointStore } from './checkpoints.ts';
 import type { EvaluationSummary, MetricsPoint, RunState, TrainConfig, WorkerEvent } from './protocol.ts';
 
-export interface TrainingData {
-  info: DatasetInfo;
-  train: DatasetSplit;
-  test: DatasetSplit;
-}
+export type TrainingData = LoadedDataset;
 
 export interface TrainerDeps {
   emit(event: WorkerEvent): void;

@@ -109,29 +109,8 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
   };
 
   const backend = await startNodeBackend(values.backend);
-  const { loadDatasetNode } = await import('../../data/nodeDataset.ts');
-  const loadData = async (): Promise<TrainingData> => {
-    const [train, test] = await Promise.all([
-      loadDatasetNode('cifar10', 'train', { limit: trainLimit }),
-      loadDatasetNode('cifar10', 'test'),
-    ]);
-    const split = (d: typeof train) => ({
-      n: d.n,
-      imageSize: d.imageSize,
-      channels: d.channels,
-      images: d.images,
-      labels: Uint8Array.from(d.labels),
-    });
-    const info = {
-      name: 'cifar10',
-      imageSize: test.imageSize,
-      channels: test.channels,
-      classNames: test.classNames,
-      mean: test.mean,
-      std: test.std,
-    };
-    return { info, train: split(train), test: split(test) };
-  };
+  const { loadCifar10Node } = await import('../../data/nodeDataset.ts');
+  const loadData = (): Promise<TrainingData> => loadCifar10Node({ train: trainLimit });
 
   const tty = !values.json && process.stdout.isTTY === true;
   let failure: WorkerEvent | null = null;
