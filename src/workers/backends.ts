@@ -11,8 +11,14 @@ export interface BackendReady {
   fallbacks: BackendFallback[];
 }
 
-/** Starts one backend or throws an Error whose message says why it cannot run here. */
-export type BackendProbe = (name: BackendName) => Promise<{ adapter: string | null }>;
+/**
+ * Starts one backend or throws an Error whose message says why it cannot run here. `forced` is
+ * true when the user chose this backend: a probe may then accept what it would skip in auto mode.
+ */
+export type BackendProbe = (
+  name: BackendName,
+  options: { forced: boolean },
+) => Promise<{ adapter: string | null }>;
 
 export function backendOrder(
   choice: BackendChoice,
@@ -34,7 +40,7 @@ export async function selectBackend(
   }));
   for (const backend of backendOrder(choice, available).filter((b) => !avoid.includes(b))) {
     try {
-      const { adapter } = await probe(backend);
+      const { adapter } = await probe(backend, { forced: backend === choice });
       return { backend, adapter, fallbacks };
     } catch (e) {
       fallbacks.push({ backend, reason: (e as Error).message || String(e) });

@@ -35,30 +35,43 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
 });
 
-export const browserBackendProbe: BackendProbe = async (name) => {
+/** Software GPUs emulate on the CPU, where WASM is several times faster (measured: README). */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|software|microsoft basic render/i;
+
+function refuseSoftware(label: string, forced: boolean): void {
+  if (!forced && SOFTWARE_RENDERER.test(label)) {
+    throw new Error(
+      `${label} is a software emulation, slower than WASM here (choose it explicitly to use it)`,
+    );
+  }
+}
+
+export const browserBackendProbe: BackendProbe = async (name, { forced }) => {
   switch (name) {
     case 'webgpu': {
       const gpu = (self.navigator as unknown as NavigatorWithGpu).gpu;
       if (!gpu) throw new Error('this browser does not expose WebGPU (navigator.gpu is missing)');
       const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
       if (!adapter) throw new Error('WebGPU has no adapter here (no GPU, or it is blocked)');
-      await start('webgpu');
       const info = adapter.info ?? {};
       const label = [info.vendor, info.architecture, info.description || info.device]
         .filter(Boolean)
         .join(' ');
+      refuseSoftware(label, forced);
+      await start('webgpu');
       return { adapter: label || 'WebGPU adapter (no details given)' };
     }
     case 'webgl': {
       if (typeof OffscreenCanvas === 'undefined') throw new Error('no OffscreenCanvas in this worker');
       const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
       if (!gl) throw new Error('WebGL 2 is not available');
-      await start('webgl');
       // RENDERER is masked ("WebKit WebGL"); the debug extension, where offered, names the GPU.
       const debug = gl.getExtension('WEBGL_debug_renderer_info');
       const renderer = (
         debug ? gl.getParameter(debug.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)
       ) as string;
+      refuseSoftware(renderer ?? '', forced);
+      await start('webgl');
       return { adapter: renderer || null };
     }
     case 'wasm': {

@@ -31,6 +31,13 @@ describe('backend selection', () => {
   });
 
   it('skips a backend lost earlier and fails with every reason when none starts', async () => {
+    const forcedFlags: boolean[] = [];
+    await selectBackend('webgl', async (_name, { forced }) => {
+      forcedFlags.push(forced);
+      if (forcedFlags.length === 1) throw new Error('no WebGL 2');
+      return { adapter: null };
+    });
+    expect(forcedFlags).toEqual([true, false]); // only the chosen backend is "forced"
     const ready = await selectBackend('auto', async () => ({ adapter: null }), undefined, ['webgpu']);
     expect(ready.backend).toBe('webgl');
     expect(ready.fallbacks).toEqual([{ backend: 'webgpu', reason: 'lost during this session' }]);
