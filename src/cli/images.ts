@@ -23,6 +23,16 @@ export const IMAGE_OPTIONS = {
   limit: { type: 'string' },
 } as const;
 
+/** Options of the commands that evaluate a weights file on images (certify, attack). */
+export const EVALUATION_OPTIONS = {
+  weights: { type: 'string' },
+  ...IMAGE_OPTIONS,
+  eps: { type: 'string' },
+  batch: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export const IMAGE_HELP = `  --images FILE   NumPy float32/float64 array [N, C, H, W] with values in [0, 1]
   --labels FILE   NumPy int32/int64 array [N]
   --dataset NAME  a shipped dataset instead of --images (cifar10)

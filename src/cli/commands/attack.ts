@@ -6,7 +6,7 @@ import { SllModel } from '../../kernels/model.ts';
 import { pgdAttack } from '../../kernels/pgd.ts';
 import { createRng } from '../../kernels/rng.ts';
 import { CliError } from '../errors.ts';
-import { IMAGE_HELP, IMAGE_OPTIONS, certifyAll, imageBatch, loadImages } from '../images.ts';
+import { EVALUATION_OPTIONS, IMAGE_HELP, certifyAll, imageBatch, loadImages } from '../images.ts';
 import { integerOption, readWeightsFile } from '../io.ts';
 import { parseEpsList } from '../eps.ts';
 
@@ -31,14 +31,9 @@ export async function runAttack(argv: string[], out: (line: string) => void): Pr
   const { values } = parseArgs({
     args: argv,
     options: {
-      weights: { type: 'string' },
-      ...IMAGE_OPTIONS,
-      eps: { type: 'string' },
+      ...EVALUATION_OPTIONS,
       steps: { type: 'string' },
       seed: { type: 'string' },
-      batch: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });

@@ -4,7 +4,7 @@ import { parseEpsList } from '../eps.ts';
 import { SllModel } from '../../kernels/model.ts';
 import { CliError } from '../errors.ts';
 import { integerOption, readWeightsFile } from '../io.ts';
-import { IMAGE_HELP, IMAGE_OPTIONS, certifyAll, loadImages } from '../images.ts';
+import { EVALUATION_OPTIONS, IMAGE_HELP, certifyAll, loadImages } from '../images.ts';
 
 export const CERTIFY_HELP = `Usage:
   sll-lab certify --weights W.json --images X.npy [--labels Y.npy] [--eps LIST] [--json]
@@ -28,12 +28,7 @@ export async function runCertify(argv: string[], out: (line: string) => void): P
   const { values } = parseArgs({
     args: argv,
     options: {
-      weights: { type: 'string' },
-      ...IMAGE_OPTIONS,
-      eps: { type: 'string' },
-      batch: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
+      ...EVALUATION_OPTIONS,
     },
     strict: true,
   });
