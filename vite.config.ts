@@ -12,7 +12,12 @@ export default defineConfig({
   plugins: [react()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // Minifying the worker renames the names that tfjs-wasm's pthread workers look up, and WASM
+    // with threads then hangs at start (seen in `npm run preview`); the page bundle stays minified.
+    rolldownOptions: { output: { minify: false } },
+  },
   optimizeDeps: {
     // Scan the workers and test harnesses up front too. Otherwise the first page that starts the
     // training worker makes Vite discover tfjs late, re-bundle it and reload the page mid-test.

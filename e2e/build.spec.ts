@@ -17,8 +17,16 @@ const TYPES: Record<string, string> = {
   '.bin': 'application/octet-stream',
 };
 
-/** A plain static host (no special headers, as GitHub Pages) serving `root` under `/sub/`. */
-function serveUnderSubPath(root: string): Promise<{ server: Server; url: string }> {
+const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** A static host serving `root` under `/sub/`, with `headers` on every response. */
+function serveUnderSubPath(
+  root: string,
+  headers: Record<string, string> = {},
+): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     if (!path.startsWith('/sub/')) {
@@ -32,7 +40,7 @@ function serveUnderSubPath(root: string): Promise<{ server: Server; url: string 
     }
     try {
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
-      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
       createReadStream(file).pipe(res);
     } catch {
       res.writeHead(404).end();
@@ -47,31 +55,47 @@ function serveUnderSubPath(root: string): Promise<{ server: Server; url: string 
   );
 }
 
-test('the built site works from a sub-path on a plain static host', async ({ profile }) => {
-  test.setTimeout(240_000);
+async function trainOnBuiltSite(
+  profile: { page: import('@playwright/test').Page },
+  headers: Record<string, string>,
+  badge: string,
+  shot: string,
+): Promise<void> {
   const outDir = await mkdtemp(join(tmpdir(), 'sll-lab-dist-'));
   try {
     execFileSync('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
       stdio: 'inherit',
     });
-    const { server, url } = await serveUnderSubPath(outDir);
+    const { server, url } = await serveUnderSubPath(outDir, headers);
     try {
       const lab = new LabPage(profile.page);
       await profile.page.goto(
         `${url}?preset=tiny&batch=8&train=32&epochs=1&evalEvery=4&evalImages=32&backend=wasm`,
       );
       await expect(lab.byId('backend-badge')).toContainText('wasm', { timeout: 60_000 });
-      // No COOP/COEP headers here: WASM runs, single-threaded, and the badge says why.
-      await expect(lab.byId('backend-badge')).toContainText('not cross-origin isolated');
+      await expect(lab.byId('backend-badge')).toContainText(badge);
       await lab.byId('train-button').click();
       await lab.waitForState('done', 120_000);
       await expect(lab.byId('natural-accuracy')).toHaveText(/\d+\.\d\d%/);
       expect(await lab.points('loss-chart')).toBeGreaterThan(0);
-      await lab.screenshot('build-sub-path');
+      await lab.screenshot(shot);
     } finally {
       server.close();
     }
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
+}
+
+test('the built site works from a sub-path on a plain static host', async ({ profile }) => {
+  test.setTimeout(240_000);
+  // No COOP/COEP headers (as GitHub Pages): WASM runs single-threaded, and the badge says why.
+  await trainOnBuiltSite(profile, {}, 'not cross-origin isolated', 'build-sub-path');
+});
+
+test('the built site runs WASM with threads where the host isolates it (the minified worker once hung here)', async ({
+  profile,
+}) => {
+  test.setTimeout(240_000);
+  await trainOnBuiltSite(profile, ISOLATION, 'threads on', 'build-isolated');
 });
