@@ -8,17 +8,33 @@ const PAPER = ['36/255', '72/255', '108/255', '255/255'];
 const COLORS = ['#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 
-export function LossChart() {
+/** One training metric against steps. */
+function MetricChart(props: {
+  field: 'loss' | 'learningRate' | 'imagesPerSecond';
+  title: string;
+  testId: string;
+  label: string;
+  color: string;
+  yFormat?: (v: number) => string;
+  height?: number;
+}) {
   const metrics = useLab((s) => s.metrics);
-  const data = useMemo(() => metrics.map((m) => ({ step: m.step, loss: m.loss })), [metrics]);
+  const { field } = props;
+  const data = useMemo(() => metrics.map((m) => ({ step: m.step, [field]: m[field] })), [metrics, field]);
   return (
     <LineSeriesChart
-      title="Training loss"
-      testId="loss-chart"
+      title={props.title}
+      testId={props.testId}
       data={data}
-      series={[{ key: 'loss', label: 'loss', color: '#d62728' }]}
+      series={[{ key: field, label: props.label, color: props.color }]}
+      yFormat={props.yFormat}
+      height={props.height}
     />
   );
+}
+
+export function LossChart() {
+  return <MetricChart field="loss" title="Training loss" testId="loss-chart" label="loss" color="#d62728" />;
 }
 
 export function AccuracyChart() {
@@ -54,14 +70,13 @@ export function AccuracyChart() {
 }
 
 export function LearningRateChart() {
-  const metrics = useLab((s) => s.metrics);
-  const data = useMemo(() => metrics.map((m) => ({ step: m.step, lr: m.learningRate })), [metrics]);
   return (
-    <LineSeriesChart
+    <MetricChart
+      field="learningRate"
       title="Learning rate"
       testId="lr-chart"
-      data={data}
-      series={[{ key: 'lr', label: 'lr', color: '#17becf' }]}
+      label="lr"
+      color="#17becf"
       yFormat={(v) => v.toExponential(1)}
       height={150}
     />
@@ -69,14 +84,13 @@ export function LearningRateChart() {
 }
 
 export function ThroughputChart() {
-  const metrics = useLab((s) => s.metrics);
-  const data = useMemo(() => metrics.map((m) => ({ step: m.step, ips: m.imagesPerSecond })), [metrics]);
   return (
-    <LineSeriesChart
+    <MetricChart
+      field="imagesPerSecond"
       title="Throughput (images/s)"
       testId="throughput-chart"
-      data={data}
-      series={[{ key: 'ips', label: 'images/s', color: '#bcbd22' }]}
+      label="images/s"
+      color="#bcbd22"
       yFormat={(v) => String(Math.round(v))}
       height={150}
     />
