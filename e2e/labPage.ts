@@ -26,6 +26,12 @@ export class LabPage {
     return ((await this.byId(id).textContent()) ?? '').trim();
   }
 
+  /** The step the run-progress line shows. */
+  async step(): Promise<number> {
+    const detail = await this.page.locator('.progress .detail').last().textContent();
+    return Number(detail?.match(/step (\d+)/)?.[1] ?? 0);
+  }
+
   async runState(): Promise<string> {
     return (await this.page.locator('.progress span').filter({ hasText: 'Run:' }).textContent()) ?? '';
   }

@@ -118,15 +118,7 @@ test('a reload in the middle of a run offers to resume it, and resuming continue
   );
   await lab.byId('train-button').click();
   // The page writes a checkpoint every 15 s: wait for one past the start.
-  await expect
-    .poll(
-      async () =>
-        Number(
-          (await lab.page.locator('.progress .detail').last().textContent())?.match(/step (\d+)/)?.[1] ?? 0,
-        ),
-      { timeout: 120_000 },
-    )
-    .toBeGreaterThan(10);
+  await expect.poll(() => lab.step(), { timeout: 120_000 }).toBeGreaterThan(10);
   await lab.page.waitForTimeout(17_000);
   await lab.page.reload();
   await expect(lab.byId('resume-banner')).toBeVisible({ timeout: 60_000 });
@@ -135,15 +127,7 @@ test('a reload in the middle of a run offers to resume it, and resuming continue
   await lab.screenshot('page-resume-offer');
   await lab.byId('resume-checkpoint').click();
   await lab.waitForState('running', 60_000);
-  await expect
-    .poll(
-      async () =>
-        Number(
-          (await lab.page.locator('.progress .detail').last().textContent())?.match(/step (\d+)/)?.[1] ?? 0,
-        ),
-      { timeout: 60_000 },
-    )
-    .toBeGreaterThan(offered);
+  await expect.poll(() => lab.step(), { timeout: 60_000 }).toBeGreaterThan(offered);
   // The loss history from before the reload is back.
   expect(await lab.points('loss-chart')).toBeGreaterThan(1);
   await lab.byId('pause-button').click();
