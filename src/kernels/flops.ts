@@ -9,6 +9,10 @@ export interface FlopCount {
   forwardPerImage: number;
   /** Computing every t-vector once (KtK convolutions and dense Gram matrices), whatever the batch. */
   scalings: number;
+  /** The SLL convolutions' share of `forwardPerImage`. */
+  convPerImage: number;
+  /** One dense layer's Gram matrix W W^T. */
+  gramPerLayer: number;
 }
 
 export function flopCount(arch: Arch): FlopCount {
@@ -27,11 +31,34 @@ export function flopCount(arch: Arch): FlopCount {
   return {
     forwardPerImage: arch.nConv * conv + arch.nDense * dense + last,
     scalings: arch.nConv * convScaling + arch.nDense * gram,
+    convPerImage: arch.nConv * conv,
+    gramPerLayer: gram,
   };
 }
 
-/** One training step: forward and backward (about twice the forward) of the batch, t included. */
-export function trainingFlopsPerStep(arch: Arch, batch: number): number {
-  const { forwardPerImage, scalings } = flopCount(arch);
-  return 3 * (forwardPerImage * batch + scalings);
+/** Analytic work of one training step, by where it goes. */
+export interface TrainingFlops {
+  /** SLL convolutions on the batch, forward and backward. */
+  conv: number;
+  /** SLL dense layers and the last layer on the batch, forward and backward. */
+  dense: number;
+  /** The convolutions' t-vectors (KtK), forward and backward, whatever the batch. */
+  convScalings: number;
+  /** The dense layers' Gram matrices W W^T, forward and the one-matMul backward, whatever the batch. */
+  gram: number;
+  total: number;
+}
+
+/**
+ * Backward costs about twice the forward (gradients for the input and for the weights), except
+ * the Gram matrix, whose gradient `(dG + dG^T) W` is a single matMul (see `gramMatrix`).
+ */
+export function trainingFlops(arch: Arch, batch: number): TrainingFlops {
+  const { forwardPerImage, scalings, convPerImage, gramPerLayer } = flopCount(arch);
+  const gramForward = arch.nDense * gramPerLayer;
+  const conv = 3 * convPerImage * batch;
+  const dense = 3 * (forwardPerImage - convPerImage) * batch;
+  const convScalings = 3 * (scalings - gramForward);
+  const gram = 2 * gramForward;
+  return { conv, dense, convScalings, gram, total: conv + dense + convScalings + gram };
 }

@@ -56,7 +56,7 @@ describe('initialisation', () => {
 
 describe('FLOP counts', () => {
   it('count the conv, dense and Gram work of the small preset', async () => {
-    const { flopCount, trainingFlopsPerStep } = await import('./flops.ts');
+    const { flopCount, trainingFlops } = await import('./flops.ts');
     const small = flopCount(presetArch('small'));
     // 20 conv layers: 2 convs of 2*9*45*5*1024 each; 7 dense: 2 matMuls of 2*2880*2048; last 2*2880*10.
     expect(small.forwardPerImage).toBe(
@@ -65,8 +65,10 @@ describe('FLOP counts', () => {
     // The dense Gram matrices W W^T dominate t: 7 x 2 * 2048^2 * 2880 = 7 x 24.2 GFLOP.
     expect(small.scalings).toBeGreaterThan(7 * 24e9);
     expect(small.scalings).toBeLessThan(7 * 24.3e9);
-    expect(trainingFlopsPerStep(presetArch('small'), 64)).toBe(
-      3 * (small.forwardPerImage * 64 + small.scalings),
-    );
+    const step = trainingFlops(presetArch('small'), 64);
+    // Forward and backward of everything, except one matMul saved per Gram matrix.
+    expect(step.total).toBe(3 * (small.forwardPerImage * 64 + small.scalings) - 7 * small.gramPerLayer);
+    expect(step.gram).toBe(2 * 7 * small.gramPerLayer);
+    expect(step.conv).toBe(3 * 64 * 20 * 2 * 2 * 9 * 45 * 5 * 1024);
   });
 });

@@ -2,6 +2,7 @@
  * SDP-based Lipschitz dense layer (spec 2.2). The weight is `[inner, cin]` as in PyTorch.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gramMatrix, matMul2d } from './matMul.ts';
 import { positiveMask, safeDivide } from './safeMath.ts';
 
 /** A float32-safe stand-in for -infinity in masked maxima. */
@@ -15,7 +16,7 @@ const NEGATIVE_HUGE = -1e30;
  */
 export function sllDenseScaling(weight: tf.Tensor2D, q: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
-    const gram = tf.abs(tf.matMul(weight, weight, false, true));
+    const gram = tf.abs(gramMatrix(weight));
     const nonzero = positiveMask(gram);
     const offMask = tf.mul(tf.sub(nonzero, 1), -NEGATIVE_HUGE); // 0 where kept, -1e30 where masked
     const qCols = tf.reshape(q, [1, -1]);
@@ -36,8 +37,8 @@ export function sllDenseLayer(
   scaling: tf.Tensor1D,
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    const z = tf.mul(tf.relu(tf.add(tf.matMul(x, weight, false, true), bias)), scaling) as tf.Tensor2D;
-    return tf.sub(x, tf.mul(tf.matMul(z, weight), 2)) as tf.Tensor2D;
+    const z = tf.mul(tf.relu(tf.add(matMul2d(x, weight, false, true), bias)), scaling) as tf.Tensor2D;
+    return tf.sub(x, tf.mul(matMul2d(z, weight), 2)) as tf.Tensor2D;
   });
 }
 
@@ -50,5 +51,5 @@ export function normalizeRows(weight: tf.Tensor2D): tf.Tensor2D {
 }
 
 export function linearNormalized(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
-  return tf.tidy(() => tf.add(tf.matMul(x, normalizeRows(weight), false, true), bias) as tf.Tensor2D);
+  return tf.tidy(() => tf.add(matMul2d(x, normalizeRows(weight), false, true), bias) as tf.Tensor2D);
 }

@@ -64,3 +64,58 @@ export function quadrantImages(
   }
   return { images, labels };
 }
+
+/**
+ * Largest relative differences between `matMul2d` / `gramMatrix` and tfjs's own `matMul` with
+ * autodiff, in value and gradients, for every transpose combination, on the active backend.
+ */
+export async function matMulDeviations(): Promise<Record<string, number>> {
+  const { gramMatrix, matMul2d } = await import('./matMul.ts');
+  const rng = createRng(11);
+  const rand = (rows: number, cols: number) =>
+    tf.tensor2d(
+      Float32Array.from({ length: rows * cols }, () => rng.normal()),
+      [rows, cols],
+    );
+  const out: Record<string, number> = {};
+  const compare = async (
+    name: string,
+    ours: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
+    reference: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
+    a: tf.Tensor,
+    b: tf.Tensor,
+  ) => {
+    // A non-symmetric weighting, so a gradient missing a transpose shows.
+    const weights = rand(...(reference(a, b).shape as [number, number]));
+    const loss = (f: typeof ours) => (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), weights));
+    const [oa, ob] = tf.grads(loss(ours))([a, b]);
+    const [ra, rb] = tf.grads(loss(reference))([a, b]);
+    out[`${name} value`] = maxRelativeError(await ours(a, b).data(), await reference(a, b).data());
+    out[`${name} dA`] = maxRelativeError(await oa.data(), await ra.data());
+    out[`${name} dB`] = maxRelativeError(await ob.data(), await rb.data());
+  };
+  for (const ta of [false, true]) {
+    for (const tb of [false, true]) {
+      const a = ta ? rand(7, 5) : rand(5, 7);
+      const b = tb ? rand(6, 7) : rand(7, 6);
+      await compare(
+        `transposeA ${ta} transposeB ${tb}`,
+        (x, y) => matMul2d(x as tf.Tensor2D, y as tf.Tensor2D, ta, tb),
+        (x, y) => tf.matMul(x, y, ta, tb),
+        a,
+        b,
+      );
+    }
+  }
+  const w = rand(5, 7);
+  const gramWeights = rand(5, 5);
+  const gramLoss = (f: (x: tf.Tensor2D) => tf.Tensor) =>
+    tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x as tf.Tensor2D), gramWeights)));
+  const plainGram = (x: tf.Tensor2D) => tf.matMul(x, x, false, true);
+  out['gram value'] = maxRelativeError(await gramMatrix(w).data(), await plainGram(w).data());
+  out['gram dW'] = maxRelativeError(
+    await gramLoss(gramMatrix)(w).data(),
+    await gramLoss(plainGram)(w).data(),
+  );
+  return out;
+}
