@@ -171,6 +171,55 @@ describe('augmentation transforms', () => {
     );
     expectClose(colorJitter(toTensor(images), params), expected);
   });
+
+  it('jitters every image alike whatever the rest of its batch, for all 24 orders', () => {
+    // colorJitter regroups the batch by the step of each image's hue rotation.
+    const many = Array.from({ length: 8 }, (_, seed) => sampleImages(10 + seed)).flat();
+    const random = uniform(4);
+    const permutations = (rest: number[]): number[][] =>
+      rest.length === 0
+        ? [[]]
+        : rest.flatMap((op) => permutations(rest.filter((o) => o !== op)).map((tail) => [op, ...tail]));
+    const orders = permutations([0, 1, 2, 3]);
+    expect(orders.length).toBe(many.length);
+    const draw = (low: number, high: number) => Float32Array.from(many, () => low + (high - low) * random());
+    const params = {
+      order: Int32Array.from(orders.flat()),
+      brightness: draw(0.9, 1.1),
+      contrast: draw(0.5, 2),
+      saturation: draw(0.3, 2),
+      hue: draw(-0.5, 0.5),
+    };
+    const steps = [
+      (im: Image, b: number) => brightness(im, params.brightness[b]),
+      (im: Image, b: number) => contrast(im, params.contrast[b]),
+      (im: Image, b: number) => saturation(im, params.saturation[b]),
+      (im: Image, b: number) => hue(im, params.hue[b]),
+    ];
+    const batch = colorJitter(toTensor(many), params);
+    expectClose(
+      batch,
+      many.map((image, b) => orders[b].reduce((im, op) => steps[op](im, b), image)),
+    );
+    const values = batch.dataSync();
+    const imageSize = H * W * 3;
+    many.forEach((image, b) => {
+      const one = (a: Int32Array | Float32Array, width: number) => a.slice(width * b, width * (b + 1));
+      const alone = colorJitter(toTensor([image]), {
+        order: one(params.order, 4) as Int32Array,
+        brightness: one(params.brightness, 1) as Float32Array,
+        contrast: one(params.contrast, 1) as Float32Array,
+        saturation: one(params.saturation, 1) as Float32Array,
+        hue: one(params.hue, 1) as Float32Array,
+      });
+      expect(alone.dataSync()).toEqual(values.slice(imageSize * b, imageSize * (b + 1)));
+    });
+  });
+
+  it('refuses reflect padding as large as the image', () => {
+    const none = new Int32Array(B);
+    expect(() => cropWithPadding(toTensor(images), H, none, none)).toThrow(/reflect padding/);
+  });
 });
 
 describe('augmentBatch', () => {

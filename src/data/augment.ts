@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Uniform } from './batches.ts';
-import { colorJitter, selectImages, type ColorJitterParams } from './colorJitter.ts';
+import { colorJitter, type ColorJitterParams } from './colorJitter.ts';
+import { gatherRows } from './gatherRows.ts';
 
 /** Plain data, so it crosses postMessage and fits in a URL. */
 export interface AugmentConfig {
@@ -81,49 +82,58 @@ export function sampleAugmentParams(batch: number, config: AugmentConfig, random
   return params;
 }
 
+/** Reflects an out-of-range index back in without repeating the edge, as torchvision padding_mode='reflect'. */
+function reflect(i: number, n: number): number {
+  return i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
+}
+
 /**
- * Pads each image by reflection (torchvision padding_mode='reflect': the edge pixel is not
- * repeated) and cuts out an input-sized window at (cropY[i], cropX[i]), all in one gather.
+ * Pads each image by reflection, cuts out an input-sized window at (cropY[i], cropX[i]) and
+ * mirrors it left-right where flip[i] is 1. The source pixel of every output pixel is worked out
+ * here, so the whole move is one row gather: padding, index arithmetic and per-image selection
+ * on the backend cost far more than the copy itself.
  */
+function moveImages(
+  images: tf.Tensor4D,
+  padding: number,
+  cropY: Int32Array,
+  cropX: Int32Array,
+  flip: Uint8Array | null,
+): tf.Tensor4D {
+  const [batch, height, width, channels] = images.shape;
+  if (padding >= height || padding >= width) {
+    throw new Error(`reflect padding ${padding} needs images larger than ${height}x${width}`);
+  }
+  const rows = new Int32Array(batch * height * width);
+  for (let b = 0, out = 0; b < batch; b++) {
+    for (let y = 0; y < height; y++) {
+      const sourceRow = (b * height + reflect(cropY[b] + y - padding, height)) * width;
+      for (let x = 0; x < width; x++, out++) {
+        const column = flip && flip[b] ? width - 1 - x : x;
+        rows[out] = sourceRow + reflect(cropX[b] + column - padding, width);
+      }
+    }
+  }
+  return tf.tidy(() => {
+    const pixels = images.reshape([batch * height * width, channels]) as tf.Tensor2D;
+    return gatherRows(pixels, rows).reshape(images.shape) as tf.Tensor4D;
+  });
+}
+
+/** Pads each image by reflection and cuts out an input-sized window at (cropY[i], cropX[i]). */
 export function cropWithPadding(
   images: tf.Tensor4D,
   padding: number,
   cropY: Int32Array,
   cropX: Int32Array,
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [batch, height, width] = images.shape;
-    const padded = tf.mirrorPad(
-      images,
-      [
-        [0, 0],
-        [padding, padding],
-        [padding, padding],
-        [0, 0],
-      ],
-      'reflect',
-    );
-    const shape: [number, number, number, number] = [batch, height, width, 1];
-    const rows = tf
-      .tensor1d(cropY, 'int32')
-      .reshape([batch, 1, 1, 1])
-      .add(tf.range(0, height, 1, 'int32').reshape([1, height, 1, 1]));
-    const cols = tf
-      .tensor1d(cropX, 'int32')
-      .reshape([batch, 1, 1, 1])
-      .add(tf.range(0, width, 1, 'int32').reshape([1, 1, width, 1]));
-    const image = tf.range(0, batch, 1, 'int32').reshape([batch, 1, 1, 1]);
-    const indices = tf.concat(
-      [image.broadcastTo(shape), rows.broadcastTo(shape), cols.broadcastTo(shape)],
-      3,
-    );
-    return tf.gatherND(padded, indices) as tf.Tensor4D;
-  });
+  return moveImages(images, padding, cropY, cropX, null);
 }
 
 /** Mirrors left-right the images whose flag is 1. */
 export function flipHorizontally(images: tf.Tensor4D, flags: Uint8Array): tf.Tensor4D {
-  return tf.tidy(() => selectImages(tf.tensor1d(flags, 'bool'), tf.reverse(images, 2), images));
+  const noOffsets = new Int32Array(images.shape[0]);
+  return moveImages(images, 0, noOffsets, noOffsets, flags);
 }
 
 /** Crop, then flip, then colour jitter, as the training transform lists them. */
@@ -131,8 +141,17 @@ export function applyAugment(images: tf.Tensor4D, config: AugmentConfig, params:
   return tf.tidy(() => {
     if (!config.enabled) return images.clone();
     let x = images;
-    if (config.cropPadding > 0) x = cropWithPadding(x, config.cropPadding, params.cropY, params.cropX);
-    if (config.flip) x = flipHorizontally(x, params.flip);
+    if (config.cropPadding > 0 || config.flip) {
+      const cropped = config.cropPadding > 0;
+      const noOffsets = new Int32Array(images.shape[0]);
+      x = moveImages(
+        x,
+        config.cropPadding,
+        cropped ? params.cropY : noOffsets,
+        cropped ? params.cropX : noOffsets,
+        config.flip ? params.flip : null,
+      );
+    }
     if (config.jitter && params.jitter) x = colorJitter(x, params.jitter);
     return x === images ? images.clone() : x;
   });
