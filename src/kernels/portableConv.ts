@@ -2,15 +2,25 @@
  * A stride-1 NHWC convolution whose gradients use only ops that every tfjs backend runs well.
  *
  * tfjs 4.22's CPU backend spends 11-18 s in Conv2DBackpropFilter where the forward conv takes
- * 0.2 s, and the WASM backend has no Conv2DBackpropFilter at all. Here the input gradient is a
- * plain conv2d with the flipped, transposed filter (conv2d beats conv2dTranspose on WASM), and the
- * filter gradient is one more forward conv2d (see `filterGradient`).
+ * 0.2 s, and the WASM backend has no Conv2DBackpropFilter at all. Here every convolution (the
+ * value, and the input gradient: a convolution with the adjoint filter) and the filter gradient
+ * take the form that the benchmark measured fastest on the running backend (`CONV_FORMS_BY_BACKEND`).
  */
 import * as tf from '@tensorflow/tfjs';
+import { matMul2d } from './matMul.ts';
 
 /** The filter that turns a conv2d into its adjoint: flip both spatial axes, swap in/out channels. */
 export function adjointFilter(filter: tf.Tensor4D): tf.Tensor4D {
   return tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+}
+
+function padSpatial(x: tf.Tensor4D, pad: number): tf.Tensor4D {
+  return tf.pad(x, [
+    [0, 0],
+    [pad, pad],
+    [pad, pad],
+    [0, 0],
+  ]);
 }
 
 /**
@@ -20,18 +30,116 @@ export function adjointFilter(filter: tf.Tensor4D): tf.Tensor4D {
  * 2.6 s for im2col + matMul (the CPU backend's strided slices are slow) and 12 s for tfjs's
  * Conv2DBackpropFilter; WASM 14 ms vs 108 ms for im2col + matMul.
  */
+export function filterGradientBySwap(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  kh: number,
+  kw: number,
+  pad: number,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const images = tf.transpose(padSpatial(x, pad), [3, 1, 2, 0]) as tf.Tensor4D;
+    const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+    const grad = tf.conv2d(images, filter, 1, 'valid');
+    if (grad.shape[1] !== kh || grad.shape[2] !== kw) throw new Error('portable conv: filter gradient shape');
+    return tf.transpose(grad, [1, 2, 0, 3]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * The same gradient as one matMul: the k*k shifted windows of the padded input side by side
+ * (`[N*Ho*Wo, k*k*c]`, im2col) times dy (`[N*Ho*Wo, o]`). The reduction over the batch and the
+ * pixels is the matMul's inner dimension, which GPU matMul kernels split across workgroups, where
+ * the swapped conv gives each of the k*k*c*o outputs one long serial loop.
+ */
+export function filterGradientByIm2col(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  kh: number,
+  kw: number,
+  pad: number,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, ho, wo, o] = dy.shape;
+    const c = x.shape[3];
+    const xPadded = padSpatial(x, pad);
+    const windows: tf.Tensor4D[] = [];
+    for (let u = 0; u < kh; u++) {
+      for (let v = 0; v < kw; v++) windows.push(tf.slice(xPadded, [0, u, v, 0], [n, ho, wo, c]));
+    }
+    const patches = tf.reshape(tf.concat(windows, 3), [n * ho * wo, kh * kw * c]) as tf.Tensor2D;
+    const grad = matMul2d(patches, tf.reshape(dy, [n * ho * wo, o]) as tf.Tensor2D, true, false);
+    return tf.reshape(grad, [kh, kw, c, o]) as tf.Tensor4D;
+  });
+}
+
+/** tfjs's own filter gradient: slow on CPU, missing on WASM, the fastest on WebGPU (see below). */
+export function filterGradientNative(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  kh: number,
+  kw: number,
+  pad: number,
+): tf.Tensor4D {
+  const filterShape = [kh, kw, x.shape[3], dy.shape[3]];
+  const attrs = { strides: 1, pad, dataFormat: 'NHWC', filterShape };
+  return tf
+    .engine()
+    .runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/**
+ * `conv2d(x, filter, 1, pad)` as tfjs's transposed convolution of the adjoint filter: the same
+ * numbers (the adjoint of the adjoint is the filter), computed by another kernel.
+ */
+export function convByTranspose(x: tf.Tensor4D, filter: tf.Tensor4D, pad: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw, , out] = filter.shape;
+    const [n, h, w] = x.shape;
+    const shape: [number, number, number, number] = [n, h + 2 * pad - kh + 1, w + 2 * pad - kw + 1, out];
+    return tf.conv2dTranspose(x, adjointFilter(filter), shape, 1, kh - 1 - pad);
+  });
+}
+
+export interface ConvForms {
+  conv: 'conv2d' | 'conv2dTranspose';
+  filterGradient: 'swap' | 'im2col' | 'native';
+}
+
+/**
+ * The fastest form per backend, from the formulations table of `npm run bench` (README,
+ * "Performance"; lab's layer, batch 64, this 2-core machine). WASM: conv2d 12 ms against 134 ms
+ * for conv2dTranspose; swapped filter gradient 26 ms against 169 (im2col). CPU: conv2dTranspose
+ * 355 ms against 445; swapped 724 ms against 6,003 (im2col) and 23,859 (tfjs). WebGL (SwiftShader):
+ * a tie, 444 / 452 ms; swapped 611 against 1,298 and 1,534. WebGPU (SwiftShader, no real GPU here):
+ * conv2dTranspose 412 ms against 1,381; tfjs's filter gradient 1,695 against 2,805 (im2col) and
+ * 4,400 (swapped).
+ */
+export const CONV_FORMS_BY_BACKEND: Record<string, ConvForms> = {
+  wasm: { conv: 'conv2d', filterGradient: 'swap' },
+  cpu: { conv: 'conv2dTranspose', filterGradient: 'swap' },
+  webgl: { conv: 'conv2d', filterGradient: 'swap' },
+  webgpu: { conv: 'conv2dTranspose', filterGradient: 'native' },
+};
+
+const DEFAULT_FORMS: ConvForms = { conv: 'conv2d', filterGradient: 'swap' };
+
+const formsHere = () => CONV_FORMS_BY_BACKEND[tf.getBackend()] ?? DEFAULT_FORMS;
+
+function stridedConv(x: tf.Tensor4D, filter: tf.Tensor4D, pad: number): tf.Tensor4D {
+  return formsHere().conv === 'conv2dTranspose'
+    ? convByTranspose(x, filter, pad)
+    : tf.conv2d(x, filter, 1, pad);
+}
+
+const FILTER_GRADIENTS = {
+  swap: filterGradientBySwap,
+  im2col: filterGradientByIm2col,
+  native: filterGradientNative,
+};
+
 function filterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, pad: number): tf.Tensor4D {
-  const xPadded = tf.pad(x, [
-    [0, 0],
-    [pad, pad],
-    [pad, pad],
-    [0, 0],
-  ]);
-  const images = tf.transpose(xPadded, [3, 1, 2, 0]) as tf.Tensor4D;
-  const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
-  const grad = tf.conv2d(images, filter, 1, 'valid');
-  if (grad.shape[1] !== kh || grad.shape[2] !== kw) throw new Error('portable conv: filter gradient shape');
-  return tf.transpose(grad, [1, 2, 0, 3]) as tf.Tensor4D;
+  return FILTER_GRADIENTS[formsHere().filterGradient](x, dy, kh, kw, pad);
 }
 
 type ConvFn = (x: tf.Tensor4D, filter: tf.Tensor4D) => tf.Tensor4D;
@@ -42,13 +150,13 @@ function makeConv(pad: number): ConvFn {
   const forward = (xt: tf.Tensor4D, ft: tf.Tensor4D, save: tf.GradSaveFunc) => {
     save([xt, ft]);
     return {
-      value: tf.conv2d(xt, ft, 1, pad),
+      value: stridedConv(xt, ft, pad),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, fs] = saved as [tf.Tensor4D, tf.Tensor4D];
         const dyt = dy as tf.Tensor4D;
         const [kh, kw] = fs.shape;
         if (kh - 1 - pad < 0) throw new Error(`portable conv: padding ${pad} exceeds kernel ${kh}-1`);
-        const dx = tf.conv2d(dyt, adjointFilter(fs), 1, kh - 1 - pad);
+        const dx = stridedConv(dyt, adjointFilter(fs), kh - 1 - pad);
         return [dx, filterGradient(xs, dyt, kh, kw, pad)];
       },
     };
