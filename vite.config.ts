@@ -21,7 +21,13 @@ export default defineConfig({
   optimizeDeps: {
     // Scan the workers and test harnesses up front too. Otherwise the first page that starts the
     // training worker makes Vite discover tfjs late, re-bundle it and reload the page mid-test.
-    entries: ['index.html', 'src/workers/*.worker.ts', 'e2e/harness/*.html', 'e2e/harness/*.ts'],
+    entries: [
+      'index.html',
+      'src/workers/*.worker.ts',
+      'e2e/harness/*.html',
+      'e2e/harness/*.ts',
+      'bench/harness/*',
+    ],
     include: [
       '@tensorflow/tfjs',
       '@tensorflow/tfjs-backend-webgpu',

@@ -1,0 +1,28 @@
+// The benchmark's worker: the backend starts as in the training worker, then `measure` runs here,
+// off the page's thread, as training does in the lab.
+import { selectBackend } from '../../src/workers/backends.ts';
+import { browserBackendProbe } from '../../src/workers/browserBackends.ts';
+import { measureFormulations } from '../formulations.ts';
+import { measure } from '../measure.ts';
+import type { BenchReply, BenchRequest } from './protocol.ts';
+
+const reply = (message: BenchReply) => self.postMessage(message);
+
+self.onmessage = async (event: MessageEvent<BenchRequest>) => {
+  const request = event.data;
+  try {
+    if (request.type === 'start') {
+      // Forced, and no fallback: a row must be measured on the backend it names.
+      reply({
+        type: 'started',
+        ready: await selectBackend(request.backend, browserBackendProbe, [request.backend]),
+      });
+    } else if (request.type === 'measure') {
+      reply({ type: 'measured', measurement: await measure(request.options) });
+    } else {
+      reply({ type: 'formulations', timings: await measureFormulations(request.shape, request.plan) });
+    }
+  } catch (e) {
+    reply({ type: 'error', message: (e as Error).message || String(e) });
+  }
+};

@@ -1,0 +1,17 @@
+/** Messages between the benchmark page and its worker (one request in flight at a time). */
+import type { BackendReady } from '../../src/workers/backends.ts';
+import type { BackendName } from '../../src/workers/protocol.ts';
+import type { ConvShape, FormulationTiming } from '../formulations.ts';
+import type { Measurement, MeasureOptions } from '../measure.ts';
+import type { TimingPlan } from '../timing.ts';
+
+export type BenchRequest =
+  | { type: 'start'; backend: BackendName }
+  | { type: 'measure'; options: MeasureOptions }
+  | { type: 'formulations'; shape: ConvShape; plan: TimingPlan };
+
+export type BenchReply =
+  | { type: 'started'; ready: BackendReady }
+  | { type: 'measured'; measurement: Measurement }
+  | { type: 'formulations'; timings: FormulationTiming[] }
+  | { type: 'error'; message: string };

@@ -1,0 +1,108 @@
+"""PyTorch side of `npm run bench`: the same SLL network, batch and loss, timed on this machine's CPU.
+
+    python3 bench/pytorch/bench_torch.py --arch '<Arch JSON>' --batch 64 --eval-batch 250 \
+        --steps 5 --budget-s 20
+
+Prints one JSON object: stepMs (median training step: forward, offset cross-entropy, backward,
+Adam, loss read), trainImagesPerSec, evalImagesPerSec (forward of one evaluation batch under
+no_grad, t recomputed by every call as the authors' evaluation does) and the versions used.
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from sll_torch import SllConv, SllDense, SllNetwork
+
+XENT_OFFSET = 3 * math.sqrt(2) / 2
+XENT_TEMPERATURE = 0.25
+
+
+def initialize(net):
+    # Values only need to be of the right scale: the timing does not depend on them.
+    for module in net.modules():
+        if isinstance(module, SllConv):
+            nn.init.xavier_normal_(module.kernel)
+        if isinstance(module, SllDense):
+            nn.init.xavier_normal_(module.weight)
+        if isinstance(module, (SllConv, SllDense)):
+            nn.init.zeros_(module.bias)
+            nn.init.normal_(module.q)
+
+
+def offset_cross_entropy(logits, labels):
+    one_hot = F.one_hot(labels, logits.shape[1]).to(logits.dtype)
+    scaled = (logits - XENT_OFFSET * one_hot) / XENT_TEMPERATURE
+    return F.cross_entropy(scaled, labels) * XENT_TEMPERATURE
+
+
+def timed(run, steps, warmup, budget_s):
+    for _ in range(warmup):
+        run()
+    samples = []
+    while len(samples) < max(1, steps) and (not samples or sum(samples) < budget_s * 1000):
+        start = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), samples
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--arch", required=True, help="an Arch as JSON (src/kernels/arch.ts)")
+    parser.add_argument("--batch", type=int, required=True)
+    parser.add_argument("--eval-batch", type=int, required=True)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--budget-s", type=float, default=20)
+    args = parser.parse_args()
+
+    # Debian's torch starts with one thread; give it every core, as tfjs gets.
+    torch.set_num_threads(os.cpu_count() or 1)
+    arch = json.loads(args.arch)
+    torch.manual_seed(0)
+    net = SllNetwork(arch)
+    initialize(net)
+    adam = torch.optim.Adam(net.parameters(), lr=0.01, betas=(0.5, 0.9), eps=1e-8)
+    shape = (arch["inChannels"], arch["imageSize"], arch["imageSize"])
+    images = torch.rand((args.batch, *shape)).numpy()
+    labels = torch.arange(args.batch) % arch["nClasses"]
+    eval_images = torch.rand((args.eval_batch, *shape)).numpy()
+
+    def step():
+        # From host memory each step, as tfjs uploads each batch.
+        loss = offset_cross_entropy(net(torch.from_numpy(images)), labels)
+        adam.zero_grad(set_to_none=True)
+        loss.backward()
+        adam.step()
+        loss.item()
+
+    def evaluate():
+        with torch.no_grad():
+            net(torch.from_numpy(eval_images)).numpy()
+
+    step_ms, step_samples = timed(step, args.steps, args.warmup, args.budget_s)
+    eval_ms, _ = timed(evaluate, args.steps, 1, args.budget_s)
+    print(
+        json.dumps(
+            {
+                "stepMs": step_ms,
+                "stepSamplesMs": step_samples,
+                "trainImagesPerSec": args.batch / step_ms * 1000,
+                "evalBatchMs": eval_ms,
+                "evalImagesPerSec": args.eval_batch / eval_ms * 1000,
+                "threads": torch.get_num_threads(),
+                "torch": torch.__version__,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

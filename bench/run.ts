@@ -1,0 +1,184 @@
+// npm run bench: training and certification speed per preset and backend, in Node and in headless
+// Chromium, beside the same network in PyTorch; prints a table and writes bench/results/latest.json.
+//
+// Options (environment):
+//   BENCH_PRESETS=tiny,lab,small
+//   BENCH_TARGETS=node-cpu,node-wasm,chromium-wasm,chromium-webgl,chromium-webgpu (chromium-cpu too)
+//   BENCH_BATCH=64  BENCH_EVAL_BATCH=250  BENCH_STEPS=5 (timed runs)  BENCH_BUDGET_S=15 (per measurement)
+//   BENCH_MAX_STEP_S=60 (skip a row whose predicted step is longer)  BENCH_PYTORCH=off
+//   BENCH_OUT=bench/results/latest.json
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, release, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { startNodeBackend } from '../src/cli/nodeBackend.ts';
+import { type PresetName, isPresetName, presetArch } from '../src/kernels/arch.ts';
+import { trainingFlops } from '../src/kernels/flops.ts';
+import { BACKEND_NAMES, type BackendName } from '../src/workers/protocol.ts';
+import { ChromiumBench } from './chromium.ts';
+import { type FormulationTiming, measureFormulations } from './formulations.ts';
+import { type MeasureOptions, measure } from './measure.ts';
+import { measurePytorch, torchVersion } from './pytorch.ts';
+import { type BenchRow, type PytorchResult, type Target, predictedStepMs, withPytorch } from './rows.ts';
+import { formatFormulations, formatTable } from './table.ts';
+
+const env = process.env;
+const list = (value: string | undefined, fallback: string) => (value ?? fallback).split(',').filter(Boolean);
+const number = (value: string | undefined, fallback: number) => (value ? Number(value) : fallback);
+
+const presets = list(env.BENCH_PRESETS, 'tiny,lab,small').map((p) => {
+  if (!isPresetName(p)) throw new Error(`BENCH_PRESETS: unknown preset ${p}`);
+  return p;
+});
+const targets: Target[] = list(
+  env.BENCH_TARGETS,
+  'node-cpu,node-wasm,chromium-wasm,chromium-webgl,chromium-webgpu',
+).map((t) => {
+  const [runtime, backend] = t.split('-');
+  if ((runtime !== 'node' && runtime !== 'chromium') || !BACKEND_NAMES.includes(backend as BackendName))
+    throw new Error(`BENCH_TARGETS: ${t} is not node-{cpu,wasm} or chromium-{webgpu,webgl,wasm,cpu}`);
+  return { runtime, backend: backend as BackendName };
+});
+const batch = number(env.BENCH_BATCH, 64);
+const evalBatch = number(env.BENCH_EVAL_BATCH, 250);
+const steps = number(env.BENCH_STEPS, 5);
+const budgetMs = number(env.BENCH_BUDGET_S, 15) * 1000;
+const maxStepMs = number(env.BENCH_MAX_STEP_S, 60) * 1000;
+const out = env.BENCH_OUT ?? 'bench/results/latest.json';
+const options = (preset: PresetName): MeasureOptions => ({
+  preset,
+  batch,
+  evalBatch,
+  plan: { warmup: 2, runs: steps, budgetMs },
+});
+
+const rows: BenchRow[] = [];
+const formulations: (FormulationTiming & { runtime: Target['runtime'] })[] = [];
+// The lab preset's convolution at the benchmark's batch.
+const convShape = { batch, size: 32, channels: 16 };
+const formulationPlan = { warmup: 1, runs: steps, budgetMs };
+const versions: Record<string, string | null> = {
+  node: process.version,
+  tfjs: tf.version.tfjs,
+  chromium: null,
+  torch: null,
+};
+const notes: string[] = [];
+
+async function save(): Promise<void> {
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryBytes: totalmem(),
+    os: release(),
+  };
+  const settings = { batch, evalBatch, steps, budgetMs, maxStepMs };
+  await mkdir(dirname(out), { recursive: true });
+  const doc = { date: new Date().toISOString(), machine, versions, settings, notes, rows, formulations };
+  await writeFile(out, `${JSON.stringify(doc, null, 2)}\n`);
+}
+
+const pytorch = new Map<PresetName, PytorchResult>();
+const torch =
+  env.BENCH_PYTORCH === 'off' ? { version: null, reason: 'BENCH_PYTORCH=off' } : await torchVersion();
+versions.torch = torch.version;
+if (torch.version === null) notes.push(`PyTorch skipped: ${torch.reason}`);
+for (const preset of torch.version === null ? [] : presets) {
+  console.log(`PyTorch ${preset}...`);
+  try {
+    pytorch.set(preset, await measurePytorch(presetArch(preset), { batch, evalBatch, steps, budgetMs }));
+  } catch (e) {
+    notes.push(`PyTorch ${preset} failed: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Measures every preset on one target, skipping what the smaller presets predict is too slow. */
+async function runTarget(
+  target: Target,
+  adapter: string | null,
+  run: (preset: PresetName) => Promise<Awaited<ReturnType<typeof measure>>>,
+): Promise<void> {
+  for (const preset of presets) {
+    const flopsPerStep = trainingFlops(presetArch(preset), batch).total;
+    const unmeasured = {
+      preset,
+      backend: target.backend,
+      runtime: target.runtime,
+      adapter,
+      batch,
+      flopsPerStep,
+      stepMs: null,
+      trainImagesPerSec: null,
+      evalImagesPerSec: null,
+      dispatchesPerStep: null,
+      peakBytes: null,
+      pytorch: null,
+    } as const;
+    const predicted = predictedStepMs(flopsPerStep, rows, target);
+    const label = `${target.runtime}-${target.backend} ${preset}`;
+    if (predicted !== null && predicted > maxStepMs) {
+      const skipped = `predicted ${(predicted / 1000).toFixed(0)} s per step from the smaller presets' GFLOP/s (BENCH_MAX_STEP_S=${maxStepMs / 1000})`;
+      console.log(`${label}: skipped, ${skipped}`);
+      rows.push({ ...unmeasured, skipped });
+    } else {
+      console.log(`${label}...`);
+      try {
+        rows.push(withPytorch(await run(preset), target.runtime, adapter, pytorch.get(preset) ?? null));
+      } catch (e) {
+        console.log(`${label}: ${(e as Error).message}`);
+        rows.push({ ...unmeasured, error: (e as Error).message });
+      }
+    }
+    await save();
+  }
+}
+
+for (const target of targets.filter((t) => t.runtime === 'node')) {
+  if (target.backend !== 'cpu' && target.backend !== 'wasm') throw new Error('Node runs cpu and wasm only');
+  const ready = await startNodeBackend(target.backend);
+  tf.enableProdMode();
+  console.log(`node-${target.backend} convolution formulations...`);
+  const timings = await measureFormulations(convShape, formulationPlan);
+  formulations.push(...timings.map((t) => ({ ...t, runtime: target.runtime })));
+  await runTarget(target, ready.adapter, (preset) => measure(options(preset)));
+}
+
+const chromiumTargets = targets.filter((t) => t.runtime === 'chromium');
+if (chromiumTargets.length > 0) {
+  const browser = await ChromiumBench.launch(chromiumTargets.map((t) => t.backend));
+  versions.chromium = browser.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? browser.userAgent;
+  try {
+    for (const target of chromiumTargets) {
+      let session;
+      try {
+        session = await browser.start(target.backend);
+      } catch (e) {
+        notes.push(`chromium-${target.backend} did not start: ${(e as Error).message}`);
+        continue;
+      }
+      try {
+        // A generous ceiling, so a hung GPU process cannot stall the whole run.
+        const timeoutMs = 30 * budgetMs + 20 * maxStepMs;
+        console.log(`chromium-${target.backend} convolution formulations...`);
+        try {
+          const timings = await session.formulations(convShape, formulationPlan, timeoutMs);
+          formulations.push(...timings.map((t) => ({ ...t, runtime: target.runtime })));
+        } catch (e) {
+          notes.push(`chromium-${target.backend} formulations failed: ${(e as Error).message}`);
+        }
+        await runTarget(target, session.ready.adapter, (preset) =>
+          session.measure(options(preset), timeoutMs),
+        );
+      } finally {
+        await session.close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+await save();
+console.log(`\n${formatTable(rows)}\n\n${formatFormulations(formulations)}\n`);
+for (const note of notes) console.log(`note: ${note}`);
+console.log(`written to ${out}`);
