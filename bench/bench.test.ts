@@ -5,7 +5,7 @@ import { presetArch } from '../src/kernels/arch.ts';
 import { trainingFlops } from '../src/kernels/flops.ts';
 import { measure } from './measure.ts';
 import { PYTHON, measurePytorch } from './pytorch.ts';
-import { type BenchRow, predictedStepMs, withPytorch } from './rows.ts';
+import { predictedStepMs, unmeasuredRow, withPytorch } from './rows.ts';
 import { formatTable } from './table.ts';
 import { timeInterleaved, timeRuns } from './timing.ts';
 
@@ -75,21 +75,10 @@ describe('a benchmark row', () => {
       torch: 'test',
     });
     expect(row.ratioToPytorch).toEqual({ train: 2, eval: 4 });
-    const skipped: BenchRow = {
-      preset: 'small',
-      backend: 'cpu',
-      runtime: 'node',
-      adapter: null,
-      batch: 4,
-      flopsPerStep: 1,
-      stepMs: null,
-      trainImagesPerSec: null,
-      evalImagesPerSec: null,
-      dispatchesPerStep: null,
-      peakBytes: null,
-      pytorch: null,
+    const skipped = unmeasuredRow({ runtime: 'node', backend: 'cpu' }, 'small', 4, null, {
       skipped: 'predicted 999 s per step',
-    };
+    });
+    expect(skipped.flopsPerStep).toBe(trainingFlops(presetArch('small'), 4).total);
     // A preset with 10x the work is predicted at 10x the step time of the measured one.
     expect(predictedStepMs(10 * m.flopsPerStep, [row], { runtime: 'node', backend: 'cpu' })).toBeCloseTo(
       10 * m.stepMs,

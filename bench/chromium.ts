@@ -2,13 +2,8 @@
  * Measurements in headless Chromium (Debian's, as the browser tests use): the Vite dev server
  * serves bench/harness, whose worker starts the backend the way the training worker does.
  */
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from '@playwright/test';
-import { createServer, type ViteDevServer } from 'vite';
-import { chromiumLaunchOptions } from '../e2e/chromium.ts';
+import type { Page } from '@playwright/test';
+import { type DevBrowser, launchDevBrowser } from '../e2e/devBrowser.ts';
 import type { BackendReady } from '../src/workers/backends.ts';
 import type { BackendName } from '../src/workers/protocol.ts';
 import type { ConvShape, FormulationTiming } from './formulations.ts';
@@ -16,7 +11,6 @@ import type { Measurement, MeasureOptions } from './measure.ts';
 import type { TimingPlan } from './timing.ts';
 
 const PORT = 5197;
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export interface ChromiumBackend {
   ready: BackendReady;
@@ -35,25 +29,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 export class ChromiumBench {
   private constructor(
-    private readonly server: ViteDevServer,
-    private readonly context: BrowserContext,
-    private readonly profile: string,
+    private readonly browser: DevBrowser,
     readonly userAgent: string,
   ) {}
 
   /** Starts Vite and Chromium, and loads what `backends` need once (see below). */
   static async launch(backends: readonly BackendName[]): Promise<ChromiumBench> {
-    const server = await createServer({
-      root: repoRoot,
-      logLevel: 'warn',
-      server: { port: PORT, strictPort: true },
-    });
-    await server.listen();
-    const profile = join(tmpdir(), `sll-lab-bench-${process.pid}`);
-    const context = await chromium.launchPersistentContext(profile, {
-      ...chromiumLaunchOptions,
-      baseURL: `http://localhost:${PORT}`,
-    });
+    const browser = await launchDevBrowser(PORT);
+    const context = browser.context;
     // Vite may discover a dependency late, re-bundle and reload the page that asked for it: load
     // every module the worker uses here (starting each backend does), so no measurement is cut off.
     const warmup = await context.newPage();
@@ -72,12 +55,12 @@ export class ChromiumBench {
     }
     const userAgent = await warmup.evaluate(() => navigator.userAgent);
     await warmup.close();
-    return new ChromiumBench(server, context, profile, userAgent);
+    return new ChromiumBench(browser, userAgent);
   }
 
   /** A fresh page and worker with `backend` started (forced, no fallback). */
   async start(backend: BackendName): Promise<ChromiumBackend> {
-    const page: Page = await this.context.newPage();
+    const page: Page = await this.browser.context.newPage();
     try {
       await page.goto('/bench/harness/index.html');
       await page.waitForFunction(() => window.benchHarness !== undefined);
@@ -108,9 +91,7 @@ export class ChromiumBench {
     }
   }
 
-  async close(): Promise<void> {
-    await this.context.close();
-    await this.server.close();
-    await rm(this.profile, { recursive: true, force: true });
+  close(): Promise<void> {
+    return this.browser.close();
   }
 }

@@ -1,5 +1,6 @@
 /** The rows of bench/results/latest.json, and how a row is judged too slow to run. */
-import type { PresetName } from '../src/kernels/arch.ts';
+import { type PresetName, presetArch } from '../src/kernels/arch.ts';
+import { trainingFlops } from '../src/kernels/flops.ts';
 import type { BackendName } from '../src/workers/protocol.ts';
 import type { Measurement } from './measure.ts';
 
@@ -48,6 +49,31 @@ export interface UnmeasuredRow extends RowBase {
 }
 
 export type BenchRow = MeasuredRow | UnmeasuredRow;
+
+/** The row of a preset that was not measured on `target`: `why` says it was skipped or failed. */
+export function unmeasuredRow(
+  target: Target,
+  preset: PresetName,
+  batch: number,
+  adapter: string | null,
+  why: { skipped: string } | { error: string },
+): UnmeasuredRow {
+  return {
+    preset,
+    backend: target.backend,
+    runtime: target.runtime,
+    adapter,
+    batch,
+    flopsPerStep: trainingFlops(presetArch(preset), batch).total,
+    stepMs: null,
+    trainImagesPerSec: null,
+    evalImagesPerSec: null,
+    dispatchesPerStep: null,
+    peakBytes: null,
+    pytorch: null,
+    ...why,
+  };
+}
 
 export function isMeasured(row: BenchRow): row is MeasuredRow {
   return row.stepMs !== null;

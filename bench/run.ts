@@ -19,7 +19,14 @@ import { ChromiumBench } from './chromium.ts';
 import { type FormulationTiming, measureFormulations } from './formulations.ts';
 import { type MeasureOptions, measure } from './measure.ts';
 import { measurePytorch, torchVersion } from './pytorch.ts';
-import { type BenchRow, type PytorchResult, type Target, predictedStepMs, withPytorch } from './rows.ts';
+import {
+  type BenchRow,
+  type PytorchResult,
+  type Target,
+  predictedStepMs,
+  unmeasuredRow,
+  withPytorch,
+} from './rows.ts';
 import { formatFormulations, formatTable } from './table.ts';
 
 const env = process.env;
@@ -100,33 +107,19 @@ async function runTarget(
 ): Promise<void> {
   for (const preset of presets) {
     const flopsPerStep = trainingFlops(presetArch(preset), batch).total;
-    const unmeasured = {
-      preset,
-      backend: target.backend,
-      runtime: target.runtime,
-      adapter,
-      batch,
-      flopsPerStep,
-      stepMs: null,
-      trainImagesPerSec: null,
-      evalImagesPerSec: null,
-      dispatchesPerStep: null,
-      peakBytes: null,
-      pytorch: null,
-    } as const;
     const predicted = predictedStepMs(flopsPerStep, rows, target);
     const label = `${target.runtime}-${target.backend} ${preset}`;
     if (predicted !== null && predicted > maxStepMs) {
       const skipped = `predicted ${(predicted / 1000).toFixed(0)} s per step from the smaller presets' GFLOP/s (BENCH_MAX_STEP_S=${maxStepMs / 1000})`;
       console.log(`${label}: skipped, ${skipped}`);
-      rows.push({ ...unmeasured, skipped });
+      rows.push(unmeasuredRow(target, preset, batch, adapter, { skipped }));
     } else {
       console.log(`${label}...`);
       try {
         rows.push(withPytorch(await run(preset), target.runtime, adapter, pytorch.get(preset) ?? null));
       } catch (e) {
         console.log(`${label}: ${(e as Error).message}`);
-        rows.push({ ...unmeasured, error: (e as Error).message });
+        rows.push(unmeasuredRow(target, preset, batch, adapter, { error: (e as Error).message }));
       }
     }
     await save();

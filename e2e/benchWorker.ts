@@ -4,18 +4,13 @@
 //
 // Options (environment): BENCH_BACKENDS=webgpu,webgl,wasm,cpu  BENCH_PRESETS=tiny,lab
 // BENCH_AUGMENT=off,on (the official recipe augments; "off" shows the network's own cost).
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from '@playwright/test';
-import { createServer } from 'vite';
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { BrowserContext } from '@playwright/test';
 import type { PresetName } from '../src/kernels/arch.ts';
 import type { BackendName } from '../src/workers/protocol.ts';
-import { chromiumLaunchOptions } from './chromium.ts';
+import { launchDevBrowser } from './devBrowser.ts';
 
 const PORT = 5198;
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 const list = <T extends string>(value: string | undefined, fallback: T[]) =>
   value ? (value.split(',') as T[]) : fallback;
@@ -139,17 +134,8 @@ async function measure(
   }
 }
 
-const server = await createServer({
-  root: repoRoot,
-  logLevel: 'warn',
-  server: { port: PORT, strictPort: true },
-});
-await server.listen();
-const profile = join(tmpdir(), `sll-lab-bench-${process.pid}`);
-const context = await chromium.launchPersistentContext(profile, {
-  ...chromiumLaunchOptions,
-  baseURL: `http://localhost:${PORT}`,
-});
+const browser = await launchDevBrowser(PORT);
+const context = browser.context;
 await mkdir(ARTIFACTS, { recursive: true });
 const results: Measurement[] = [];
 let chromiumVersion = 'unknown';
@@ -174,9 +160,7 @@ try {
     }
   }
 } finally {
-  await context.close();
-  await server.close();
-  await rm(profile, { recursive: true, force: true });
+  await browser.close();
 }
 console.log('\nbackend  adapter                        preset  augment  train img/s  eval img/s');
 for (const r of results) {

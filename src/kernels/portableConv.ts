@@ -23,6 +23,9 @@ function padSpatial(x: tf.Tensor4D, pad: number): tf.Tensor4D {
   ]);
 }
 
+/** The gradient of `conv2d(x, F, 1, pad)` with respect to a `[kh, kw, c, o]` filter F. */
+type FilterGradient = (x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, pad: number) => tf.Tensor4D;
+
 /**
  * Filter gradient `dF[u, v, c, o] = sum_{n,h,w} xPad[n, h+u, w+v, c] * dy[n, h, w, o]`, written as a
  * forward conv2d with batch and channels swapped: images `[c, Hp, Wp, n]`, filter `[Ho, Wo, n, o]`.
@@ -30,21 +33,14 @@ function padSpatial(x: tf.Tensor4D, pad: number): tf.Tensor4D {
  * 2.6 s for im2col + matMul (the CPU backend's strided slices are slow) and 12 s for tfjs's
  * Conv2DBackpropFilter; WASM 14 ms vs 108 ms for im2col + matMul.
  */
-export function filterGradientBySwap(
-  x: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  kh: number,
-  kw: number,
-  pad: number,
-): tf.Tensor4D {
-  return tf.tidy(() => {
+export const filterGradientBySwap: FilterGradient = (x, dy, kh, kw, pad) =>
+  tf.tidy(() => {
     const images = tf.transpose(padSpatial(x, pad), [3, 1, 2, 0]) as tf.Tensor4D;
     const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
     const grad = tf.conv2d(images, filter, 1, 'valid');
     if (grad.shape[1] !== kh || grad.shape[2] !== kw) throw new Error('portable conv: filter gradient shape');
     return tf.transpose(grad, [1, 2, 0, 3]) as tf.Tensor4D;
   });
-}
 
 /**
  * The same gradient as one matMul: the k*k shifted windows of the padded input side by side
@@ -52,14 +48,8 @@ export function filterGradientBySwap(
  * pixels is the matMul's inner dimension, which GPU matMul kernels split across workgroups, where
  * the swapped conv gives each of the k*k*c*o outputs one long serial loop.
  */
-export function filterGradientByIm2col(
-  x: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  kh: number,
-  kw: number,
-  pad: number,
-): tf.Tensor4D {
-  return tf.tidy(() => {
+export const filterGradientByIm2col: FilterGradient = (x, dy, kh, kw, pad) =>
+  tf.tidy(() => {
     const [n, ho, wo, o] = dy.shape;
     const c = x.shape[3];
     const xPadded = padSpatial(x, pad);
@@ -71,22 +61,15 @@ export function filterGradientByIm2col(
     const grad = matMul2d(patches, tf.reshape(dy, [n * ho * wo, o]) as tf.Tensor2D, true, false);
     return tf.reshape(grad, [kh, kw, c, o]) as tf.Tensor4D;
   });
-}
 
 /** tfjs's own filter gradient: slow on CPU, missing on WASM, the fastest on WebGPU (see below). */
-export function filterGradientNative(
-  x: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  kh: number,
-  kw: number,
-  pad: number,
-): tf.Tensor4D {
+export const filterGradientNative: FilterGradient = (x, dy, kh, kw, pad) => {
   const filterShape = [kh, kw, x.shape[3], dy.shape[3]];
   const attrs = { strides: 1, pad, dataFormat: 'NHWC', filterShape };
   return tf
     .engine()
     .runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-}
+};
 
 /**
  * `conv2d(x, filter, 1, pad)` as tfjs's transposed convolution of the adjoint filter: the same
@@ -138,9 +121,8 @@ const FILTER_GRADIENTS = {
   native: filterGradientNative,
 };
 
-function filterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, pad: number): tf.Tensor4D {
-  return FILTER_GRADIENTS[formsHere().filterGradient](x, dy, kh, kw, pad);
-}
+const filterGradient: FilterGradient = (x, dy, kh, kw, pad) =>
+  FILTER_GRADIENTS[formsHere().filterGradient](x, dy, kh, kw, pad);
 
 type ConvFn = (x: tf.Tensor4D, filter: tf.Tensor4D) => tf.Tensor4D;
 
