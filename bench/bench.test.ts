@@ -1,22 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { presetArch } from '../src/kernels/arch.ts';
 import { trainingFlops } from '../src/kernels/flops.ts';
 import { measure } from './measure.ts';
-import { PYTHON, measurePytorch } from './pytorch.ts';
+import { measurePytorch, torchVersion } from './pytorch.ts';
 import { predictedStepMs, unmeasuredRow, withPytorch } from './rows.ts';
 import { formatTable } from './table.ts';
 import { timeInterleaved, timeRuns } from './timing.ts';
 
-const hasTorch = (() => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasTorch = (await torchVersion()).version !== null;
 
 describe('timing', () => {
   it('warms up, then times the runs asked for, and stops at the budget after one run', async () => {

@@ -21,21 +21,6 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Times `run`, which must finish its work (read back a result) before its promise settles. */
-export async function timeRuns(run: () => Promise<void>, plan: TimingPlan): Promise<Timing> {
-  for (let i = 0; i < plan.warmup; i++) await run();
-  const samplesMs: number[] = [];
-  let spent = 0;
-  while (samplesMs.length < Math.max(1, plan.runs) && (samplesMs.length === 0 || spent < plan.budgetMs)) {
-    const start = performance.now();
-    await run();
-    const ms = performance.now() - start;
-    samplesMs.push(ms);
-    spent += ms;
-  }
-  return { medianMs: median(samplesMs), samplesMs };
-}
-
 /**
  * Times several runs in turn (a, b, a, b, ...), so a comparison between them is not skewed by
  * what ran before or by load that comes and goes. The budget counts all of them together.
@@ -54,4 +39,10 @@ export async function timeInterleaved(runs: (() => Promise<void>)[], plan: Timin
     }
   }
   return samples.map((samplesMs) => ({ medianMs: median(samplesMs), samplesMs }));
+}
+
+/** Times `run`, which must finish its work (read back a result) before its promise settles. */
+export async function timeRuns(run: () => Promise<void>, plan: TimingPlan): Promise<Timing> {
+  const [timing] = await timeInterleaved([run], plan);
+  return timing;
 }
