@@ -1,9 +1,14 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { presetArch } from '../src/kernels/arch.ts';
 import { trainingFlops } from '../src/kernels/flops.ts';
 import { measure } from './measure.ts';
-import { measurePytorch, torchVersion } from './pytorch.ts';
+import { inChildProcess } from './nodeProcess.ts';
+import { PYTHON, measurePytorch, torchVersion } from './pytorch.ts';
 import { predictedStepMs, unmeasuredRow, withPytorch } from './rows.ts';
 import { formatTable } from './table.ts';
 import { timeInterleaved, timeRuns } from './timing.ts';
@@ -93,5 +98,47 @@ describe.skipIf(!hasTorch)('the PyTorch side', () => {
     expect(r.evalImagesPerSec).toBeCloseTo((8 / r.evalBatchMs) * 1000, 6);
     expect(r.threads).toBeGreaterThanOrEqual(1);
     expect(r.torch).toMatch(/^\d+\.\d+/);
+  });
+});
+
+describe('a Node measurement in its own process', () => {
+  it('returns what the child measured, and turns a child that dies into an error', async () => {
+    const shape = { batch: 1, size: 4, channels: 2 };
+    const plan = { warmup: 0, runs: 1, budgetMs: 0 };
+    const r = await inChildProcess({ type: 'formulations', backend: 'cpu', shape, plan }, 60_000);
+    expect(r.timings.map((t) => t.work)).toContain('filter gradient');
+    expect(r.timings.every((t) => t.backend === 'cpu' && t.ms >= 0)).toBe(true);
+    const broken = { type: 'measure', backend: 'cpu', options: { preset: 'no-such-preset' } } as never;
+    await expect(inChildProcess(broken, 60_000)).rejects.toThrow(/the measuring process failed \(exit 1\)/);
+  }, 60_000);
+});
+
+describe('the static harness server (bench/static/serve.py)', () => {
+  it('serves files cross-origin isolated, keeps each posted result as a line and exits when told', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sll-serve-'));
+    const out = join(dir, 'results.jsonl');
+    const port = 5199;
+    const server = spawn(PYTHON, [
+      'bench/static/serve.py',
+      '--root',
+      'bench/static',
+      '--port',
+      String(port),
+      '--out',
+      out,
+    ]);
+    const exited = new Promise<number | null>((resolve) => server.on('close', resolve));
+    await new Promise((resolve) => server.stderr.once('data', resolve));
+    const page = await fetch(`http://127.0.0.1:${port}/serve.py`);
+    expect(page.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    const post = (path: string, body: unknown) =>
+      fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    await post('/bench-result', { kind: 'started', backend: 'webgpu' });
+    await post('/bench-result', { kind: 'measurement', backend: 'webgpu' });
+    await post('/bench-done', {});
+    expect(await exited).toBe(0);
+    const lines = (await readFile(out, 'utf8')).trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { kind: string }).kind)).toEqual(['started', 'measurement']);
   });
 });

@@ -7,7 +7,7 @@ import type { PytorchResult } from './rows.ts';
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('./pytorch/bench_torch.py', import.meta.url));
-const PYTHON = process.env.SLL_LAB_PYTHON ?? '/usr/bin/python3';
+export const PYTHON = process.env.SLL_LAB_PYTHON ?? '/usr/bin/python3';
 
 /** The torch version, or null (with the reason) when torch cannot be imported. */
 export async function torchVersion(): Promise<{ version: string | null; reason?: string }> {

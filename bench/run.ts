@@ -11,13 +11,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { startNodeBackend } from '../src/cli/nodeBackend.ts';
 import { type PresetName, isPresetName, presetArch } from '../src/kernels/arch.ts';
 import { trainingFlops } from '../src/kernels/flops.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/workers/protocol.ts';
 import { ChromiumBench } from './chromium.ts';
-import { type FormulationTiming, measureFormulations } from './formulations.ts';
-import { type MeasureOptions, measure } from './measure.ts';
+import type { FormulationTiming } from './formulations.ts';
+import type { Measurement, MeasureOptions } from './measure.ts';
+import { inChildProcess } from './nodeProcess.ts';
 import { measurePytorch, torchVersion } from './pytorch.ts';
 import {
   type BenchRow,
@@ -102,8 +102,8 @@ for (const preset of torch.version === null ? [] : presets) {
 /** Measures every preset on one target, skipping what the smaller presets predict is too slow. */
 async function runTarget(
   target: Target,
-  adapter: string | null,
-  run: (preset: PresetName) => Promise<Awaited<ReturnType<typeof measure>>>,
+  adapter: () => string | null,
+  run: (preset: PresetName) => Promise<Measurement>,
 ): Promise<void> {
   for (const preset of presets) {
     const flopsPerStep = trainingFlops(presetArch(preset), batch).total;
@@ -112,28 +112,47 @@ async function runTarget(
     if (predicted !== null && predicted > maxStepMs) {
       const skipped = `predicted ${(predicted / 1000).toFixed(0)} s per step from the smaller presets' GFLOP/s (BENCH_MAX_STEP_S=${maxStepMs / 1000})`;
       console.log(`${label}: skipped, ${skipped}`);
-      rows.push(unmeasuredRow(target, preset, batch, adapter, { skipped }));
+      rows.push(unmeasuredRow(target, preset, batch, adapter(), { skipped }));
     } else {
       console.log(`${label}...`);
       try {
-        rows.push(withPytorch(await run(preset), target.runtime, adapter, pytorch.get(preset) ?? null));
+        const measurement = await run(preset);
+        rows.push(withPytorch(measurement, target.runtime, adapter(), pytorch.get(preset) ?? null));
       } catch (e) {
         console.log(`${label}: ${(e as Error).message}`);
-        rows.push(unmeasuredRow(target, preset, batch, adapter, { error: (e as Error).message }));
+        rows.push(unmeasuredRow(target, preset, batch, adapter(), { error: (e as Error).message }));
       }
     }
     await save();
   }
 }
 
+// Each Node measurement runs in its own process: see bench/nodeChild.ts.
+const nodeTimeoutMs = 30 * budgetMs + 20 * maxStepMs;
 for (const target of targets.filter((t) => t.runtime === 'node')) {
-  if (target.backend !== 'cpu' && target.backend !== 'wasm') throw new Error('Node runs cpu and wasm only');
-  const ready = await startNodeBackend(target.backend);
-  tf.enableProdMode();
-  console.log(`node-${target.backend} convolution formulations...`);
-  const timings = await measureFormulations(convShape, formulationPlan);
-  formulations.push(...timings.map((t) => ({ ...t, runtime: target.runtime })));
-  await runTarget(target, ready.adapter, (preset) => measure(options(preset)));
+  const backend = target.backend;
+  if (backend !== 'cpu' && backend !== 'wasm') throw new Error('Node runs cpu and wasm only');
+  console.log(`node-${backend} convolution formulations...`);
+  let adapter: string | null = null;
+  try {
+    const r = await inChildProcess(
+      { type: 'formulations', backend, shape: convShape, plan: formulationPlan },
+      nodeTimeoutMs,
+    );
+    adapter = r.adapter;
+    formulations.push(...r.timings.map((t) => ({ ...t, runtime: target.runtime })));
+  } catch (e) {
+    notes.push(`node-${backend} formulations failed: ${(e as Error).message}`);
+  }
+  await runTarget(
+    target,
+    () => adapter,
+    async (preset) => {
+      const r = await inChildProcess({ type: 'measure', backend, options: options(preset) }, nodeTimeoutMs);
+      adapter = r.adapter;
+      return r.measurement;
+    },
+  );
 }
 
 const chromiumTargets = targets.filter((t) => t.runtime === 'chromium');
@@ -159,8 +178,10 @@ if (chromiumTargets.length > 0) {
         } catch (e) {
           notes.push(`chromium-${target.backend} formulations failed: ${(e as Error).message}`);
         }
-        await runTarget(target, session.ready.adapter, (preset) =>
-          session.measure(options(preset), timeoutMs),
+        await runTarget(
+          target,
+          () => session.ready.adapter,
+          (preset) => session.measure(options(preset), timeoutMs),
         );
       } finally {
         await session.close();

@@ -5,6 +5,7 @@ import type { ConvShape, FormulationTiming } from '../formulations.ts';
 import type { Measurement, MeasureOptions } from '../measure.ts';
 import type { TimingPlan } from '../timing.ts';
 import type { BenchReply, BenchRequest } from './protocol.ts';
+import { autorunFromQuery } from './autorun.ts';
 
 const worker = new Worker(new URL('./bench.worker.ts', import.meta.url), { type: 'module' });
 const status = document.getElementById('status') as HTMLElement;
@@ -51,3 +52,4 @@ declare global {
 }
 
 window.benchHarness = { start, measure, formulations };
+autorunFromQuery(location.search);

@@ -1,7 +1,8 @@
-"""PyTorch side of `npm run bench`: the same SLL network, batch and loss, timed on this machine's CPU.
+"""PyTorch side of `npm run bench`: the same SLL network, batch and loss, timed on this machine's CPU
+(or, with --device cuda, its GPU: how the GPU reference in README "Performance" was taken).
 
     python3 bench/pytorch/bench_torch.py --arch '<Arch JSON>' --batch 64 --eval-batch 250 \
-        --steps 5 --budget-s 20
+        --steps 5 --budget-s 20 [--device cuda]
 
 Prints one JSON object: stepMs (median training step: forward, offset cross-entropy, backward,
 Adam, loss read), trainImagesPerSec, evalImagesPerSec (forward of one evaluation batch under
@@ -61,23 +62,26 @@ def main():
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--budget-s", type=float, default=20)
+    parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
 
     # Debian's torch starts with one thread; give it every core, as tfjs gets.
     torch.set_num_threads(os.cpu_count() or 1)
     arch = json.loads(args.arch)
     torch.manual_seed(0)
+    device = torch.device(args.device)
     net = SllNetwork(arch)
     initialize(net)
+    net.to(device)
     adam = torch.optim.Adam(net.parameters(), lr=0.01, betas=(0.5, 0.9), eps=1e-8)
     shape = (arch["inChannels"], arch["imageSize"], arch["imageSize"])
     images = torch.rand((args.batch, *shape)).numpy()
-    labels = torch.arange(args.batch) % arch["nClasses"]
+    labels = (torch.arange(args.batch) % arch["nClasses"]).to(device)
     eval_images = torch.rand((args.eval_batch, *shape)).numpy()
 
     def step():
         # From host memory each step, as tfjs uploads each batch.
-        loss = offset_cross_entropy(net(torch.from_numpy(images)), labels)
+        loss = offset_cross_entropy(net(torch.from_numpy(images).to(device)), labels)
         adam.zero_grad(set_to_none=True)
         loss.backward()
         adam.step()
@@ -85,7 +89,7 @@ def main():
 
     def evaluate():
         with torch.no_grad():
-            net(torch.from_numpy(eval_images)).numpy()
+            net(torch.from_numpy(eval_images).to(device)).cpu().numpy()
 
     step_ms, step_samples = timed(step, args.steps, args.warmup, args.budget_s)
     eval_ms, _ = timed(evaluate, args.steps, 1, args.budget_s)
@@ -99,6 +103,7 @@ def main():
                 "evalImagesPerSec": args.eval_batch / eval_ms * 1000,
                 "threads": torch.get_num_threads(),
                 "torch": torch.__version__,
+                "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
             }
         )
     )
