@@ -4,6 +4,7 @@
 import type { BackendName } from '../../src/workers/protocol.ts';
 import type { PresetName } from '../../src/kernels/arch.ts';
 import type { TimingPlan } from '../timing.ts';
+import type { TfjsFlags } from './protocol.ts';
 
 export interface AutorunPlan {
   backends: BackendName[];
@@ -13,9 +14,11 @@ export interface AutorunPlan {
   plan: TimingPlan;
   /** Also time the convolution formulations on each backend (the lab layer at `batch`). */
   formulations: boolean;
+  /** Each set of tfjs flags is a separate pass over every backend (default: one pass, no flags). */
+  flagSets?: TfjsFlags[];
 }
 
-type Result = { kind: string; backend: BackendName } & Record<string, unknown>;
+type Result = { kind: string; backend: BackendName; flags: TfjsFlags } & Record<string, unknown>;
 
 const post = (path: string, body: unknown) =>
   fetch(path, {
@@ -24,12 +27,13 @@ const post = (path: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
-async function runPlan(plan: AutorunPlan): Promise<void> {
+async function runPass(plan: AutorunPlan, flags: TfjsFlags): Promise<void> {
   const { start, measure, formulations } = window.benchHarness;
-  const send = (result: Result) => post('/bench-result', { ...result, userAgent: navigator.userAgent });
+  const send = (result: Omit<Result, 'flags'>) =>
+    post('/bench-result', { ...result, flags, userAgent: navigator.userAgent });
   for (const backend of plan.backends) {
     try {
-      const ready = await start(backend);
+      const ready = await start(backend, flags);
       await send({ kind: 'started', backend, ready });
       if (plan.formulations) {
         const shape = { batch: plan.batch, size: 32, channels: 16 };
@@ -47,6 +51,10 @@ async function runPlan(plan: AutorunPlan): Promise<void> {
       await send({ kind: 'error', backend, message: (e as Error).message });
     }
   }
+}
+
+async function runPlan(plan: AutorunPlan): Promise<void> {
+  for (const flags of plan.flagSets ?? [{}]) await runPass(plan, flags);
 }
 
 export function autorunFromQuery(search: string): void {

@@ -1,5 +1,6 @@
 // The benchmark's worker: the backend starts as in the training worker, then `measure` runs here,
 // off the page's thread, as training does in the lab.
+import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/workers/backends.ts';
 import { browserBackendProbe } from '../../src/workers/browserBackends.ts';
 import { measureFormulations } from '../formulations.ts';
@@ -13,10 +14,9 @@ self.onmessage = async (event: MessageEvent<BenchRequest>) => {
   try {
     if (request.type === 'start') {
       // Forced, and no fallback: a row must be measured on the backend it names.
-      reply({
-        type: 'started',
-        ready: await selectBackend(request.backend, browserBackendProbe, [request.backend]),
-      });
+      const ready = await selectBackend(request.backend, browserBackendProbe, [request.backend]);
+      for (const [flag, value] of Object.entries(request.flags ?? {})) tf.env().set(flag, value);
+      reply({ type: 'started', ready });
     } else if (request.type === 'measure') {
       reply({ type: 'measured', measurement: await measure(request.options) });
     } else {

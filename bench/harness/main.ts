@@ -4,7 +4,7 @@ import type { BackendName } from '../../src/workers/protocol.ts';
 import type { ConvShape, FormulationTiming } from '../formulations.ts';
 import type { Measurement, MeasureOptions } from '../measure.ts';
 import type { TimingPlan } from '../timing.ts';
-import type { BenchReply, BenchRequest } from './protocol.ts';
+import type { BenchReply, BenchRequest, TfjsFlags } from './protocol.ts';
 import { autorunFromQuery } from './autorun.ts';
 
 const worker = new Worker(new URL('./bench.worker.ts', import.meta.url), { type: 'module' });
@@ -18,9 +18,9 @@ function ask(request: BenchRequest): Promise<BenchReply> {
   });
 }
 
-async function start(backend: BackendName): Promise<BackendReady> {
+async function start(backend: BackendName, flags?: TfjsFlags): Promise<BackendReady> {
   status.textContent = `starting ${backend}`;
-  const r = await ask({ type: 'start', backend });
+  const r = await ask({ type: 'start', backend, flags });
   if (r.type === 'error') throw new Error(r.message);
   if (r.type !== 'started') throw new Error(`unexpected reply ${r.type}`);
   status.textContent = `${r.ready.backend} on ${r.ready.adapter ?? 'no adapter'}`;

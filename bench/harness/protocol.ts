@@ -5,8 +5,11 @@ import type { ConvShape, FormulationTiming } from '../formulations.ts';
 import type { Measurement, MeasureOptions } from '../measure.ts';
 import type { TimingPlan } from '../timing.ts';
 
+export type TfjsFlags = Record<string, boolean | number>;
+
 export type BenchRequest =
-  | { type: 'start'; backend: BackendName }
+  /** `flags`: tfjs environment flags set once the backend runs (for example WEBGL_EXP_CONV). */
+  | { type: 'start'; backend: BackendName; flags?: TfjsFlags }
   | { type: 'measure'; options: MeasureOptions }
   | { type: 'formulations'; shape: ConvShape; plan: TimingPlan };
 

@@ -91,18 +91,29 @@ export interface ConvForms {
 
 /**
  * The fastest form per backend, from the formulations table of `npm run bench` (README,
- * "Performance"; lab's layer, batch 64, this 2-core machine). WASM: conv2d 12 ms against 134 ms
+ * "Performance"; lab's layer, batch 64). WASM (this 2-core machine): conv2d 12 ms against 134 ms
  * for conv2dTranspose; swapped filter gradient 26 ms against 169 (im2col). CPU: conv2dTranspose
- * 355 ms against 445; swapped 724 ms against 6,003 (im2col) and 23,859 (tfjs). WebGL (SwiftShader):
- * a tie, 444 / 452 ms; swapped 611 against 1,298 and 1,534. WebGPU (SwiftShader, no real GPU here):
- * conv2dTranspose 412 ms against 1,381; tfjs's filter gradient 1,695 against 2,805 (im2col) and
- * 4,400 (swapped).
+ * 355 ms against 445; swapped 724 ms against 6,003 (im2col) and 23,859 (tfjs). WebGL, on an NVIDIA
+ * H200 through ANGLE/Vulkan with `CONV_FLAGS_BY_BACKEND`: conv2d 8.0 ms, a tie with the transposed
+ * form (8.4); im2col 9.2 ms against 13.2 (swapped) and 21.1 (tfjs). WebGPU (SwiftShader only: no
+ * real GPU gave Chromium a WebGPU adapter here): conv2dTranspose 412 ms against 1,381; tfjs's filter
+ * gradient 1,695 against 2,805 (im2col) and 4,400 (swapped).
  */
 export const CONV_FORMS_BY_BACKEND: Record<string, ConvForms> = {
   wasm: { conv: 'conv2d', filterGradient: 'swap' },
   cpu: { conv: 'conv2dTranspose', filterGradient: 'swap' },
-  webgl: { conv: 'conv2d', filterGradient: 'swap' },
+  webgl: { conv: 'conv2d', filterGradient: 'im2col' },
   webgpu: { conv: 'conv2dTranspose', filterGradient: 'native' },
+};
+
+/**
+ * tfjs flags set when a backend starts. WebGL: the packed direct convolution (WEBGL_EXP_CONV)
+ * instead of tfjs's default im2row + matMul took the lab layer from 12.8 to 8.0 ms on the H200,
+ * and certification of `lab` from 1,821 to 3,948 images/s (SwiftShader is 12% slower with it, but
+ * no user trains on SwiftShader).
+ */
+export const CONV_FLAGS_BY_BACKEND: Record<string, Record<string, boolean>> = {
+  webgl: { WEBGL_EXP_CONV: true },
 };
 
 const DEFAULT_FORMS: ConvForms = { conv: 'conv2d', filterGradient: 'swap' };

@@ -8,6 +8,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { CONV_FLAGS_BY_BACKEND } from '../kernels/portableConv.ts';
 import type { BackendProbe } from './backends.ts';
 
 interface GpuAdapterLike {
@@ -27,6 +28,7 @@ async function start(name: string): Promise<void> {
     throw new Error(`${name} failed to start: ${(e as Error).message}`);
   }
   if (!ok || tf.getBackend() !== name) throw new Error(`${name} failed to start`);
+  for (const [flag, value] of Object.entries(CONV_FLAGS_BY_BACKEND[name] ?? {})) tf.env().set(flag, value);
 }
 
 setWasmPaths({
