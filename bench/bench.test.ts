@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { presetArch } from '../src/kernels/arch.ts';
 import { trainingFlops } from '../src/kernels/flops.ts';
 import { measure } from './measure.ts';
-import { inChildProcess } from './nodeProcess.ts';
+import { inChildProcess, mostTellingLine } from './nodeProcess.ts';
 import { PYTHON, measurePytorch, torchVersion } from './pytorch.ts';
 import { predictedStepMs, unmeasuredRow, withPytorch } from './rows.ts';
 import { formatTable } from './table.ts';
@@ -108,6 +108,16 @@ describe('a Node measurement in its own process', () => {
     const r = await inChildProcess({ type: 'formulations', backend: 'cpu', shape, plan }, 60_000);
     expect(r.timings.map((t) => t.work)).toContain('filter gradient');
     expect(r.timings.every((t) => t.backend === 'cpu' && t.ms >= 0)).toBe(true);
+    const crash = [
+      'file:///x/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.node.js:9',
+      'RuntimeError: memory access out of bounds',
+      '    at wasm://wasm/00b1:wasm-function[1]:0x1',
+      '',
+      'Node.js v20.20.2',
+    ].join('\n');
+    expect(mostTellingLine(crash)).toBe('RuntimeError: memory access out of bounds');
+    expect(mostTellingLine('only a line\n')).toBe('only a line');
+    expect(mostTellingLine('')).toBe('no message');
     const broken = { type: 'measure', backend: 'cpu', options: { preset: 'no-such-preset' } } as never;
     await expect(inChildProcess(broken, 60_000)).rejects.toThrow(/the measuring process failed \(exit 1\)/);
   }, 60_000);

@@ -38,7 +38,10 @@ function gradientRun(loss: () => tf.Scalar, vars: tf.Variable[]): () => Promise<
   };
 }
 
-const sumAll = (tensors: tf.Tensor[]) => tf.addN(tensors.map((t) => tf.sum(t))) as tf.Scalar;
+// Pairwise adds, not tf.addN: tfjs's WebGPU addN binds every input at once and fails validation
+// beyond the device's 8 storage buffers per stage (seen on an H200 with small's 20 kernels).
+const sumAll = (tensors: tf.Tensor[]) =>
+  tensors.map((t) => tf.sum(t)).reduce((total, part) => tf.add(total, part)) as tf.Scalar;
 
 export async function measureBreakdown(
   model: SllModel,

@@ -17,7 +17,17 @@ export type NodeResult = { adapter: string | null } & (
 );
 
 const CHILD = fileURLToPath(new URL('./nodeChild.ts', import.meta.url));
-const STDERR_TAIL = 600;
+const STDERR_TAIL = 2000;
+
+/** The error line of a Node crash report (not its stack frames or the closing "Node.js v20"). */
+export function mostTellingLine(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const telling = lines.filter((l) => !l.startsWith('at ') && !/^Node\.js v\d/.test(l));
+  return telling.findLast((l) => /error/i.test(l)) ?? telling.at(-1) ?? 'no message';
+}
 
 export async function inChildProcess<T extends NodeRequest['type']>(
   request: NodeRequest & { type: T },
@@ -44,8 +54,7 @@ export async function inChildProcess<T extends NodeRequest['type']>(
     if (code !== 0) {
       const why =
         signal === 'SIGKILL' ? `ran past ${Math.round(timeoutMs / 1000)} s` : `exit ${code ?? signal}`;
-      const lastLine = stderr.trim().split('\n').filter(Boolean).at(-1) ?? 'no message';
-      throw new Error(`the measuring process failed (${why}): ${lastLine}`);
+      throw new Error(`the measuring process failed (${why}): ${mostTellingLine(stderr)}`);
     }
     return JSON.parse(await readFile(resultPath, 'utf8')) as NodeResult & { type: T };
   } finally {

@@ -81,7 +81,18 @@ async function save(): Promise<void> {
   };
   const settings = { batch, evalBatch, steps, budgetMs, maxStepMs };
   await mkdir(dirname(out), { recursive: true });
-  const doc = { date: new Date().toISOString(), machine, versions, settings, notes, rows, formulations };
+  // PyTorch per preset, also for a preset none of our targets could measure.
+  const pytorchByPreset = Object.fromEntries(pytorch);
+  const doc = {
+    date: new Date().toISOString(),
+    machine,
+    versions,
+    settings,
+    notes,
+    rows,
+    pytorch: pytorchByPreset,
+    formulations,
+  };
   await writeFile(out, `${JSON.stringify(doc, null, 2)}\n`);
 }
 

@@ -90,20 +90,20 @@ export interface ConvForms {
 }
 
 /**
- * The fastest form per backend, from the formulations table of `npm run bench` (README,
- * "Performance"; lab's layer, batch 64). WASM (this 2-core machine): conv2d 12 ms against 134 ms
- * for conv2dTranspose; swapped filter gradient 26 ms against 169 (im2col). CPU: conv2dTranspose
- * 355 ms against 445; swapped 724 ms against 6,003 (im2col) and 23,859 (tfjs). WebGL, on an NVIDIA
- * H200 through ANGLE/Vulkan with `CONV_FLAGS_BY_BACKEND`: conv2d 8.0 ms, a tie with the transposed
- * form (8.4); im2col 9.2 ms against 13.2 (swapped) and 21.1 (tfjs). WebGPU (SwiftShader only: no
- * real GPU gave Chromium a WebGPU adapter here): conv2dTranspose 412 ms against 1,381; tfjs's filter
- * gradient 1,695 against 2,805 (im2col) and 4,400 (swapped).
+ * The fastest form per backend, from the formulations tables of `npm run bench` (README,
+ * "Performance"; lab's layer, batch 64). WASM (a 2-core machine): conv2d 12 ms against 146 ms for
+ * conv2dTranspose; swapped filter gradient 30 ms against 161 (im2col). CPU: conv2dTranspose 363 ms
+ * against 437; swapped 637 ms against 5,161 (im2col) and 23,492 (tfjs). On an NVIDIA H200: WebGL
+ * (ANGLE/Vulkan, with `CONV_FLAGS_BY_BACKEND`) conv2d 8.0 ms, the transposed form 8.4; im2col 9.2 ms
+ * against 13.2 (swapped) and 21.1 (tfjs). WebGPU (Dawn) conv2d 3.9 ms against 4.5; im2col 3.8 ms
+ * against 6.1 (swapped) and 23.9 (tfjs). SwiftShader ranks WebGPU's forms the other way round
+ * (conv2dTranspose 498 ms against 1,438; tfjs's gradient first): we follow the GPU.
  */
 export const CONV_FORMS_BY_BACKEND: Record<string, ConvForms> = {
   wasm: { conv: 'conv2d', filterGradient: 'swap' },
   cpu: { conv: 'conv2dTranspose', filterGradient: 'swap' },
   webgl: { conv: 'conv2d', filterGradient: 'im2col' },
-  webgpu: { conv: 'conv2dTranspose', filterGradient: 'native' },
+  webgpu: { conv: 'conv2d', filterGradient: 'im2col' },
 };
 
 /**

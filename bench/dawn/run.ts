@@ -1,0 +1,60 @@
+// The benchmark's WebGPU rows through Dawn in Node (the npm package `webgpu`, Dawn's own Node
+// binding; not a project dependency): how WebGPU was measured on a GPU server where headless
+// Chromium offered no hardware WebGPU adapter. Same tfjs WGSL kernels as in the browser, no browser.
+//   npm i --no-save webgpu && npx tsx bench/dawn/run.ts '<plan JSON: presets, batch, evalBatch,
+//     plan, formulations, requireAdapter>'
+// Prints one JSON line per result, like bench/static. On a server without Node, carry Node's binary
+// and a bundle: npx esbuild bench/dawn/run.ts --bundle --platform=node --format=esm
+//   --external:webgpu --outfile=run.mjs (with a banner defining `require` via createRequire).
+import { create, globals } from 'webgpu';
+
+interface DawnPlan {
+  presets: string[];
+  batch: number;
+  evalBatch: number;
+  plan: { warmup: number; runs: number; budgetMs: number };
+  formulations: boolean;
+  /** Stop unless the adapter's description contains this (say "nvidia"), not to time a fallback. */
+  requireAdapter?: string;
+}
+
+Object.assign(globalThis, globals);
+Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
+
+// After navigator.gpu exists: tfjs registers its WebGPU backend only where it finds one.
+const tf = await import('@tensorflow/tfjs');
+await import('@tensorflow/tfjs-backend-webgpu');
+const { measure } = await import('../measure.ts');
+const { measureFormulations } = await import('../formulations.ts');
+const { isPresetName } = await import('../../src/kernels/arch.ts');
+
+const plan = JSON.parse(process.argv[2] ?? '{}') as DawnPlan;
+const print = (result: Record<string, unknown>) => console.log(JSON.stringify(result));
+interface DawnGpu {
+  requestAdapter(options: { powerPreference: string }): Promise<{
+    info?: { vendor?: string; architecture?: string; description?: string };
+  } | null>;
+}
+const gpu = (globalThis.navigator as unknown as { gpu: DawnGpu }).gpu;
+const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+const info = adapter?.info;
+const adapterName = info ? `${info.vendor} ${info.architecture} ${info.description}` : 'none';
+print({ kind: 'started', backend: 'webgpu', adapter: adapterName });
+if (plan.requireAdapter && !adapterName.toLowerCase().includes(plan.requireAdapter.toLowerCase()))
+  throw new Error(`the adapter is ${adapterName}, not ${plan.requireAdapter}`);
+if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not start');
+tf.enableProdMode();
+if (plan.formulations) {
+  const shape = { batch: plan.batch, size: 32, channels: 16 };
+  print({ kind: 'formulations', backend: 'webgpu', timings: await measureFormulations(shape, plan.plan) });
+}
+for (const preset of plan.presets) {
+  if (!isPresetName(preset)) throw new Error(`unknown preset ${preset}`);
+  try {
+    const options = { preset, batch: plan.batch, evalBatch: plan.evalBatch, plan: plan.plan };
+    print({ kind: 'measurement', backend: 'webgpu', measurement: await measure(options) });
+  } catch (e) {
+    print({ kind: 'error', backend: 'webgpu', preset, message: (e as Error).message });
+  }
+}
+process.exit(0);
