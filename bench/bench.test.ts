@@ -82,6 +82,12 @@ describe('a benchmark row', () => {
       6,
     );
     expect(predictedStepMs(1, [row], { runtime: 'chromium', backend: 'cpu' })).toBeNull();
+    const failed = unmeasuredRow({ runtime: 'chromium', backend: 'wasm' }, 'small', 4, null, {
+      error: 'page.evaluate: Error: out of memory\n    at Object.measure (main.ts:32:32)',
+    });
+    expect(formatTable([failed]).split('\n')[2]).toMatch(
+      /failed: page\.evaluate: Error: out of memory \|( \|)+$/,
+    );
     const table = formatTable([row, skipped]).split('\n');
     expect(table).toHaveLength(4);
     expect(table[2]).toContain('| node cpu | tiny | 4 |');

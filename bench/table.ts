@@ -27,7 +27,9 @@ export function formatTable(rows: readonly BenchRow[]): string {
   for (const row of rows) {
     const target = `${row.runtime} ${row.backend}`;
     if (!isMeasured(row)) {
-      const why = row.skipped ? `skipped: ${row.skipped}` : `failed: ${row.error ?? 'unknown'}`;
+      // The first line only: a browser error carries its stack, which would break the row.
+      const error = (row.error ?? 'unknown').split('\n')[0];
+      const why = row.skipped ? `skipped: ${row.skipped}` : `failed: ${error}`;
       lines.push(`| ${target} | ${row.preset} | ${row.batch} | ${why} |${' |'.repeat(COLUMNS.length - 4)}`);
       continue;
     }
