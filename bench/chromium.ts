@@ -6,7 +6,8 @@ import type { Page } from '@playwright/test';
 import { type DevBrowser, launchDevBrowser } from '../e2e/devBrowser.ts';
 import type { BackendReady } from '../src/workers/backends.ts';
 import type { BackendName } from '../src/workers/protocol.ts';
-import type { ConvShape, FormulationTiming } from './formulations.ts';
+import type { ConvShape } from './convShape.ts';
+import type { FormulationTiming } from './formulations.ts';
 import type { Measurement, MeasureOptions } from './measure.ts';
 import type { TimingPlan } from './timing.ts';
 

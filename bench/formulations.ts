@@ -10,6 +10,7 @@ import {
   filterGradientNative,
 } from '../src/kernels/portableConv.ts';
 import { createRng } from '../src/kernels/rng.ts';
+import type { ConvShape } from './convShape.ts';
 import { type TimingPlan, timeInterleaved } from './timing.ts';
 
 export interface FormulationTiming {
@@ -20,13 +21,6 @@ export interface FormulationTiming {
   form: string;
   shape: string;
   ms: number;
-}
-
-/** Conv layer shape: the `lab` preset's SLL convolution (16 -> 16 channels, 32x32, 3x3). */
-export interface ConvShape {
-  batch: number;
-  size: number;
-  channels: number;
 }
 
 function randomTensor(shape: [number, number, number, number], seed: number): tf.Tensor4D {

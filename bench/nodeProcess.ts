@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ConvShape, FormulationTiming } from './formulations.ts';
+import type { ConvShape } from './convShape.ts';
+import type { FormulationTiming } from './formulations.ts';
 import type { Measurement, MeasureOptions } from './measure.ts';
 import type { TimingPlan } from './timing.ts';
 

@@ -15,6 +15,7 @@ import { type PresetName, isPresetName, presetArch } from '../src/kernels/arch.t
 import { trainingFlops } from '../src/kernels/flops.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/workers/protocol.ts';
 import { ChromiumBench } from './chromium.ts';
+import { labLayerShape } from './convShape.ts';
 import type { FormulationTiming } from './formulations.ts';
 import type { Measurement, MeasureOptions } from './measure.ts';
 import { inChildProcess } from './nodeProcess.ts';
@@ -62,7 +63,7 @@ const options = (preset: PresetName): MeasureOptions => ({
 const rows: BenchRow[] = [];
 const formulations: (FormulationTiming & { runtime: Target['runtime'] })[] = [];
 // The lab preset's convolution at the benchmark's batch.
-const convShape = { batch, size: 32, channels: 16 };
+const convShape = labLayerShape(batch);
 const formulationPlan = { warmup: 1, runs: steps, budgetMs };
 const versions: Record<string, string | null> = {
   node: process.version,

@@ -7,6 +7,7 @@
 // and a bundle: npx esbuild bench/dawn/run.ts --bundle --platform=node --format=esm
 //   --external:webgpu --outfile=run.mjs (with a banner defining `require` via createRequire).
 import { create, globals } from 'webgpu';
+import type { GpuAdapterInfo } from '../../src/workers/backends.ts';
 
 interface DawnPlan {
   presets: string[];
@@ -26,27 +27,26 @@ const tf = await import('@tensorflow/tfjs');
 await import('@tensorflow/tfjs-backend-webgpu');
 const { measure } = await import('../measure.ts');
 const { measureFormulations } = await import('../formulations.ts');
+const { labLayerShape } = await import('../convShape.ts');
 const { isPresetName } = await import('../../src/kernels/arch.ts');
+const { gpuAdapterLabel } = await import('../../src/workers/backends.ts');
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as DawnPlan;
 const print = (result: Record<string, unknown>) => console.log(JSON.stringify(result));
 interface DawnGpu {
-  requestAdapter(options: { powerPreference: string }): Promise<{
-    info?: { vendor?: string; architecture?: string; description?: string };
-  } | null>;
+  requestAdapter(options: { powerPreference: string }): Promise<{ info?: GpuAdapterInfo } | null>;
 }
 const gpu = (globalThis.navigator as unknown as { gpu: DawnGpu }).gpu;
 const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-const info = adapter?.info;
-const adapterName = info ? `${info.vendor} ${info.architecture} ${info.description}` : 'none';
+const adapterName = adapter ? gpuAdapterLabel(adapter.info ?? {}) : 'none';
 print({ kind: 'started', backend: 'webgpu', adapter: adapterName });
 if (plan.requireAdapter && !adapterName.toLowerCase().includes(plan.requireAdapter.toLowerCase()))
   throw new Error(`the adapter is ${adapterName}, not ${plan.requireAdapter}`);
 if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not start');
 tf.enableProdMode();
 if (plan.formulations) {
-  const shape = { batch: plan.batch, size: 32, channels: 16 };
-  print({ kind: 'formulations', backend: 'webgpu', timings: await measureFormulations(shape, plan.plan) });
+  const timings = await measureFormulations(labLayerShape(plan.batch), plan.plan);
+  print({ kind: 'formulations', backend: 'webgpu', timings });
 }
 for (const preset of plan.presets) {
   if (!isPresetName(preset)) throw new Error(`unknown preset ${preset}`);

@@ -3,6 +3,7 @@
 // has Chromium and python3 but no Node, such as a lent GPU server.
 import type { BackendName } from '../../src/workers/protocol.ts';
 import type { PresetName } from '../../src/kernels/arch.ts';
+import { labLayerShape } from '../convShape.ts';
 import type { TimingPlan } from '../timing.ts';
 import type { TfjsFlags } from './protocol.ts';
 
@@ -36,7 +37,7 @@ async function runPass(plan: AutorunPlan, flags: TfjsFlags): Promise<void> {
       const ready = await start(backend, flags);
       await send({ kind: 'started', backend, ready });
       if (plan.formulations) {
-        const shape = { batch: plan.batch, size: 32, channels: 16 };
+        const shape = labLayerShape(plan.batch);
         await send({ kind: 'formulations', backend, timings: await formulations(shape, plan.plan) });
       }
       for (const preset of plan.presets) {

@@ -1,7 +1,8 @@
 // window.benchHarness: what bench/chromium.ts drives with Playwright.
 import type { BackendReady } from '../../src/workers/backends.ts';
 import type { BackendName } from '../../src/workers/protocol.ts';
-import type { ConvShape, FormulationTiming } from '../formulations.ts';
+import type { ConvShape } from '../convShape.ts';
+import type { FormulationTiming } from '../formulations.ts';
 import type { Measurement, MeasureOptions } from '../measure.ts';
 import type { TimingPlan } from '../timing.ts';
 import type { BenchReply, BenchRequest, TfjsFlags } from './protocol.ts';

@@ -11,6 +11,18 @@ export interface BackendReady {
   fallbacks: BackendFallback[];
 }
 
+export interface GpuAdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  device?: string;
+}
+
+/** How a WebGPU adapter is named to the user: vendor, architecture, and description or device. */
+export function gpuAdapterLabel(info: GpuAdapterInfo): string {
+  return [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' ');
+}
+
 /**
  * Starts one backend or throws an Error whose message says why it cannot run here. `forced` is
  * true when the user chose this backend: a probe may then accept what it would skip in auto mode.

@@ -9,10 +9,10 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wa
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { CONV_FLAGS_BY_BACKEND } from '../kernels/portableConv.ts';
-import type { BackendProbe } from './backends.ts';
+import { type BackendProbe, type GpuAdapterInfo, gpuAdapterLabel } from './backends.ts';
 
 interface GpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; description?: string; device?: string };
+  info?: GpuAdapterInfo;
 }
 
 interface NavigatorWithGpu {
@@ -55,10 +55,7 @@ export const browserBackendProbe: BackendProbe = async (name, { forced }) => {
       if (!gpu) throw new Error('this browser does not expose WebGPU (navigator.gpu is missing)');
       const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
       if (!adapter) throw new Error('WebGPU has no adapter here (no GPU, or it is blocked)');
-      const info = adapter.info ?? {};
-      const label = [info.vendor, info.architecture, info.description || info.device]
-        .filter(Boolean)
-        .join(' ');
+      const label = gpuAdapterLabel(adapter.info ?? {});
       refuseSoftware(label, forced);
       await start('webgpu');
       return { adapter: label || 'WebGPU adapter (no details given)' };
