@@ -23,9 +23,10 @@ export default defineConfig({
     // training worker makes Vite discover tfjs late, re-bundle it and reload the page mid-test.
     entries: [
       'index.html',
-      'src/workers/*.worker.ts',
+      'src/worker/*.worker.ts',
       'e2e/harness/*.html',
       'e2e/harness/*.ts',
+      'test/harness/*',
       'bench/harness/*',
     ],
     include: [

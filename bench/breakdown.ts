@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SllModel } from '../src/kernels/model.ts';
-import type { ParamRole } from '../src/kernels/params.ts';
+import type { ParamRole } from '../src/sll/params.ts';
 import { sllConvLayer, sllConvScaling } from '../src/kernels/sllConv.ts';
 import { sllDenseScaling } from '../src/kernels/sllDense.ts';
 import { type TimingPlan, timeRuns } from './timing.ts';

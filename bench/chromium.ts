@@ -3,9 +3,9 @@
  * serves bench/harness, whose worker starts the backend the way the training worker does.
  */
 import type { Page } from '@playwright/test';
-import { type DevBrowser, launchDevBrowser } from '../e2e/devBrowser.ts';
-import type { BackendReady } from '../src/workers/backends.ts';
-import type { BackendName } from '../src/workers/protocol.ts';
+import { type DevBrowser, launchDevBrowser } from './devBrowser.ts';
+import type { BackendReady } from '../src/engine/backends.ts';
+import type { BackendName } from '../src/protocol.ts';
 import type { ConvShape } from './convShape.ts';
 import type { FormulationTiming } from './formulations.ts';
 import type { Measurement, MeasureOptions } from './measure.ts';

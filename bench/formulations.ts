@@ -9,7 +9,7 @@ import {
   filterGradientBySwap,
   filterGradientNative,
 } from '../src/kernels/portableConv.ts';
-import { createRng } from '../src/kernels/rng.ts';
+import { createRng } from '../src/sll/rng.ts';
 import type { ConvShape } from './convShape.ts';
 import { type TimingPlan, timeInterleaved } from './timing.ts';
 

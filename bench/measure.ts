@@ -5,11 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { OFFICIAL_AUGMENT, augmentBatch } from '../src/data/augment.ts';
 import { Adam } from '../src/kernels/adam.ts';
-import { type PresetName, presetArch } from '../src/kernels/arch.ts';
+import { type PresetName, presetArch } from '../src/sll/arch.ts';
 import { Evaluator } from '../src/kernels/evaluator.ts';
-import { flopCount, trainingFlops } from '../src/kernels/flops.ts';
+import { flopCount, trainingFlops } from '../src/sll/flops.ts';
 import { SllModel } from '../src/kernels/model.ts';
-import { createRng } from '../src/kernels/rng.ts';
+import { createRng } from '../src/sll/rng.ts';
 import { trainStep } from '../src/kernels/training.ts';
 import { measureBreakdown, type TimeBreakdown } from './breakdown.ts';
 import { countDispatches } from './dispatches.ts';

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Arch } from '../src/kernels/arch.ts';
+import type { Arch } from '../src/sll/arch.ts';
 import type { PytorchResult } from './rows.ts';
 
 const run = promisify(execFile);

@@ -3,9 +3,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
-import { DEFAULT_DATASETS_DIR } from '../src/data/generateCifar10.ts';
+import { DEFAULT_DATASETS_DIR } from '../scripts/generateCifar10.ts';
 import type { DatasetManifest } from '../src/data/manifest.ts';
-import { loadDatasetNode } from '../src/data/nodeDataset.ts';
+import { loadDatasetNode } from '../src/cli/nodeDataset.ts';
 import {
   samplePixels,
   type HarnessResult,

@@ -2,14 +2,14 @@
 // tfjs's WASM backend, over the same CIFAR-10 files read from disk.
 import * as tf from '@tensorflow/tfjs';
 import { evalBatchIndices, makeBatch } from '../src/data/batches.ts';
-import { loadCifar10Node } from '../src/data/nodeDataset.ts';
+import { loadCifar10Node } from '../src/cli/nodeDataset.ts';
 import { startNodeBackend } from '../src/cli/nodeBackend.ts';
 import { Evaluator } from '../src/kernels/evaluator.ts';
 import { SllModel } from '../src/kernels/model.ts';
-import { parseWeights } from '../src/kernels/weightsJson.ts';
-import { memoryCheckpointStore } from '../src/workers/checkpoints.ts';
-import type { TrainConfig, WorkerEvent } from '../src/workers/protocol.ts';
-import { Trainer, type TrainingData } from '../src/workers/trainer.ts';
+import { parseWeights } from '../src/sll/weightsJson.ts';
+import { memoryCheckpointStore } from '../src/engine/checkpoints.ts';
+import type { TrainConfig, WorkerEvent } from '../src/protocol.ts';
+import { Trainer, type TrainingData } from '../src/engine/trainer.ts';
 
 let backend: Promise<unknown> | null = null;
 const started = () => (backend ??= startNodeBackend('wasm'));

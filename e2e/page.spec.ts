@@ -1,6 +1,6 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { main } from '../src/cli/main.ts';
-import { parseWeights } from '../src/kernels/weightsJson.ts';
+import { parseWeights } from '../src/sll/weightsJson.ts';
 import { LabPage } from './labPage.ts';
 import { expect, test } from './persistentProfile.ts';
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
-import { chromiumLaunchOptions } from './chromium.ts';
+import { chromiumLaunchOptions } from '../test/chromium.ts';
 
 const PORT = 5199;
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));

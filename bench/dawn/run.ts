@@ -7,7 +7,7 @@
 // and a bundle: npx esbuild bench/dawn/run.ts --bundle --platform=node --format=esm
 //   --external:webgpu --outfile=run.mjs (with a banner defining `require` via createRequire).
 import { create, globals } from 'webgpu';
-import type { GpuAdapterInfo } from '../../src/workers/backends.ts';
+import type { GpuAdapterInfo } from '../../src/engine/backends.ts';
 
 interface DawnPlan {
   presets: string[];
@@ -28,8 +28,8 @@ await import('@tensorflow/tfjs-backend-webgpu');
 const { measure } = await import('../measure.ts');
 const { measureFormulations } = await import('../formulations.ts');
 const { labLayerShape } = await import('../convShape.ts');
-const { isPresetName } = await import('../../src/kernels/arch.ts');
-const { gpuAdapterLabel } = await import('../../src/workers/backends.ts');
+const { isPresetName } = await import('../../src/sll/arch.ts');
+const { gpuAdapterLabel } = await import('../../src/engine/backends.ts');
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as DawnPlan;
 const print = (result: Record<string, unknown>) => console.log(JSON.stringify(result));

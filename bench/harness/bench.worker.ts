@@ -1,8 +1,8 @@
 // The benchmark's worker: the backend starts as in the training worker, then `measure` runs here,
 // off the page's thread, as training does in the lab.
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../../src/workers/backends.ts';
-import { browserBackendProbe } from '../../src/workers/browserBackends.ts';
+import { selectBackend } from '../../src/engine/backends.ts';
+import { browserBackendProbe } from '../../src/worker/browserBackends.ts';
 import { measureFormulations } from '../formulations.ts';
 import { measure } from '../measure.ts';
 import type { BenchReply, BenchRequest } from './protocol.ts';

@@ -1,7 +1,7 @@
 // Loads the shipped dataset the way the app's training worker does: openDataset with the real
 // fetch, the Cache API and the browser's PNG decoder, test split first, then train.
 import { cacheStorageByteCache } from '../../src/data/byteCache.ts';
-import { decodePngInBrowser } from '../../src/data/browserPngDecoder.ts';
+import { decodePngInBrowser } from '../../src/worker/browserPngDecoder.ts';
 import { openDataset, type LoadProgress } from '../../src/data/loader.ts';
 import { sha256Hex } from '../../src/data/sha256.ts';
 import { samplePixels, type HarnessResult, type LoadRequest, type WorkerMessage } from './datasetProtocol.ts';

@@ -1,4 +1,4 @@
-import { PAPER_EPSILONS } from '../kernels/certify.ts';
+import { PAPER_EPSILONS } from '../sll/certify.ts';
 import { CliError } from './errors.ts';
 
 export interface EpsChoice {

@@ -1,5 +1,5 @@
-import { ArchError } from '../kernels/arch.ts';
-import { WeightsFileError } from '../kernels/weightsJson.ts';
+import { ArchError } from '../sll/arch.ts';
+import { WeightsFileError } from '../sll/weightsJson.ts';
 import { NpyError } from './npy.ts';
 
 /** A problem with the user's input: printed plainly, exit code 2. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Arch } from '../kernels/arch.ts';
+import type { Arch } from '../sll/arch.ts';
 import { Evaluator } from '../kernels/evaluator.ts';
 import type { SllModel } from '../kernels/model.ts';
 import { CliError } from './errors.ts';
@@ -92,7 +92,7 @@ async function imagesFromDataset(arch: Arch, name: string, split: string, limit?
   if (name !== 'cifar10') throw new CliError(`unknown dataset "${name}" (available: cifar10)`);
   if (split !== 'test' && split !== 'train')
     throw new CliError(`--split must be test or train, got ${split}`);
-  const { loadDatasetNode } = await import('../data/nodeDataset.ts');
+  const { loadDatasetNode } = await import('./nodeDataset.ts');
   const data = await loadDatasetNode(name, split, { limit });
   if (data.imageSize !== arch.imageSize || data.channels !== arch.inChannels) {
     throw new CliError(

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type LoadedWeights, parseWeights } from '../kernels/weightsJson.ts';
+import { type LoadedWeights, parseWeights } from '../sll/weightsJson.ts';
 import { CliError } from './errors.ts';
 
 export async function readInputFile(path: string, what: string): Promise<Uint8Array> {

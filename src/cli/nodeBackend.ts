@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { type BackendReady, selectBackend } from '../workers/backends.ts';
-import type { BackendName } from '../workers/protocol.ts';
+import { type BackendReady, selectBackend } from '../engine/backends.ts';
+import type { BackendName } from '../protocol.ts';
 
 export const NODE_BACKENDS: BackendName[] = ['wasm', 'cpu'];
 

@@ -7,7 +7,7 @@ import {
   CIFAR_IMAGE_SIZE,
   CIFAR_PIXELS,
   CIFAR_STD,
-} from './cifar.ts';
+} from '../sll/cifar.ts';
 import type { DatasetInfo, DatasetSplit } from './dataset.ts';
 import { ArchiveError } from './errors.ts';
 import { gunzip, isGzip } from './gunzip.ts';

@@ -3,7 +3,7 @@
  * once per evaluation, not once per batch (the authors' evaluation recomputes t on every call).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Certificates, certify, classPairDistances } from './certify.ts';
+import { type Certificates, certify, classPairDistances } from '../sll/certify.ts';
 import { type Scalings, type SllModel, disposeScalings } from './model.ts';
 
 export interface BatchCertificates extends Certificates {

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type SllModel, disposeScalings } from './model.ts';
-import { type Rng, createRng } from './rng.ts';
+import { type Rng, createRng } from '../sll/rng.ts';
 
 export interface PowerIterationOptions {
   /** Point around which the layer is probed; zeros (the official check) when absent. */

@@ -2,9 +2,9 @@
  * The official training losses (spec 3 and 8), averaged over the batch.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LossName } from './lossNames.ts';
+import type { LossName } from '../sll/lossNames.ts';
 
-export { LOSS_NAMES, type LossName, isLossName } from './lossNames.ts';
+export { LOSS_NAMES, type LossName, isLossName } from '../sll/lossNames.ts';
 
 export const XENT_OFFSET = (3 * Math.SQRT2) / 2;
 export const XENT_TEMPERATURE = 0.25;

@@ -3,8 +3,8 @@
  * PyTorch layout (`ParamMap`), converted once here.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Arch, POOL_SIZE, featureCount, pooledSize, validateArch } from './arch.ts';
-import { initialParams } from './init.ts';
+import { type Arch, POOL_SIZE, featureCount, pooledSize, validateArch } from '../sll/arch.ts';
+import { initialParams } from '../sll/init.ts';
 import {
   type ParamMap,
   type ParamSpec,
@@ -14,7 +14,7 @@ import {
   paramSpecs,
   toInternal,
   toPytorch,
-} from './params.ts';
+} from '../sll/params.ts';
 import { sllConvLayer, sllConvScaling } from './sllConv.ts';
 import { ownedVariable } from './variables.ts';
 import { linearNormalized, normalizeRows, sllDenseLayer, sllDenseScaling } from './sllDense.ts';

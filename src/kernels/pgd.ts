@@ -4,7 +4,7 @@
  * in [0, 1]. A sound certificate implies: robust accuracy under attack >= certified accuracy.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Rng } from './rng.ts';
+import { type Rng } from '../sll/rng.ts';
 
 export interface PgdOptions {
   eps: number;

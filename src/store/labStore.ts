@@ -13,8 +13,8 @@ import type {
   RunState,
   TrainConfig,
   WorkerEvent,
-} from '../workers/protocol.ts';
-import type { EvaluationArrays } from './certification.ts';
+} from '../protocol.ts';
+import type { EvaluationArrays } from '../sll/radii.ts';
 import { DEFAULT_SETTINGS, type Settings, depthOf, toTrainConfig } from './settings.ts';
 
 export interface Evaluation extends EvaluationSummary, EvaluationArrays {}

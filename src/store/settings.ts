@@ -2,9 +2,9 @@
  * The page's settings: plain data, serialised into the URL so that a link reproduces a run's
  * configuration (as TensorFlow Playground does).
  */
-import { CIFAR100_MEAN, CIFAR10_MEAN, type PresetName, isPresetName, presetArch } from '../kernels/arch.ts';
-import { type LossName, isLossName } from '../kernels/lossNames.ts';
-import { BACKEND_NAMES, type BackendChoice, type TrainConfig } from '../workers/protocol.ts';
+import { CIFAR100_MEAN, CIFAR10_MEAN, type PresetName, isPresetName, presetArch } from '../sll/arch.ts';
+import { type LossName, isLossName } from '../sll/lossNames.ts';
+import { BACKEND_NAMES, type BackendChoice, type TrainConfig } from '../protocol.ts';
 
 export interface Settings {
   dataset: string;

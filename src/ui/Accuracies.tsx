@@ -1,4 +1,4 @@
-import { certifiedFraction } from '../store/certification.ts';
+import { certifiedFraction } from '../sll/radii.ts';
 import { epsLabel, percent } from './format.ts';
 import { useLab } from './lab.ts';
 

@@ -1,6 +1,6 @@
-import { convInnerChannels, denseInnerFeatures, featureCount, pooledSize } from '../kernels/arch.ts';
-import { flopCount } from '../kernels/flops.ts';
-import { countParameters } from '../kernels/params.ts';
+import { convInnerChannels, denseInnerFeatures, featureCount, pooledSize } from '../sll/arch.ts';
+import { flopCount } from '../sll/flops.ts';
+import { countParameters } from '../sll/params.ts';
 import { toTrainConfig } from '../store/settings.ts';
 import { compactNumber } from './format.ts';
 import { useLab } from './lab.ts';

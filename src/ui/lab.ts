@@ -5,7 +5,7 @@ import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { type LabState, type LabStore, createLabStore } from '../store/labStore.ts';
 import { type Settings, settingsFromQuery, settingsToQuery } from '../store/settings.ts';
-import type { Command, WorkerEvent, WorkerInit } from '../workers/protocol.ts';
+import type { Command, WorkerEvent, WorkerInit } from '../protocol.ts';
 
 function saveFile(name: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
@@ -21,7 +21,7 @@ function saveFile(name: string, text: string): void {
 /** Starts the worker with the backend from the URL, and keeps the URL in step with the settings. */
 export function startLab(): LabStore {
   const initial: Settings = settingsFromQuery(window.location.search);
-  const worker = new Worker(new URL('../workers/train.worker.ts', import.meta.url), { type: 'module' });
+  const worker = new Worker(new URL('../worker/train.worker.ts', import.meta.url), { type: 'module' });
   const init: WorkerInit = {
     type: 'init',
     backend: initial.backend,

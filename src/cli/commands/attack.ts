@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { certifiedAccuracy } from '../../kernels/certify.ts';
+import { certifiedAccuracy } from '../../sll/certify.ts';
 import { Evaluator } from '../../kernels/evaluator.ts';
 import { SllModel } from '../../kernels/model.ts';
 import { pgdAttack } from '../../kernels/pgd.ts';
-import { createRng } from '../../kernels/rng.ts';
+import { createRng } from '../../sll/rng.ts';
 import { CliError } from '../errors.ts';
 import { EVALUATION_OPTIONS, IMAGE_HELP, certifyAll, imageBatch, loadImages } from '../images.ts';
 import { integerOption, readWeightsFile } from '../io.ts';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { certifiedAccuracy, naturalAccuracy } from '../../kernels/certify.ts';
+import { certifiedAccuracy, naturalAccuracy } from '../../sll/certify.ts';
 import { parseEpsList } from '../eps.ts';
 import { SllModel } from '../../kernels/model.ts';
 import { CliError } from '../errors.ts';

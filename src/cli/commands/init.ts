@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { type Arch, PRESET_NAMES, isPresetName, presetArch, validateArch } from '../../kernels/arch.ts';
-import { initialParams } from '../../kernels/init.ts';
-import { countParameters } from '../../kernels/params.ts';
-import { serializeWeights } from '../../kernels/weightsJson.ts';
+import { type Arch, PRESET_NAMES, isPresetName, presetArch, validateArch } from '../../sll/arch.ts';
+import { initialParams } from '../../sll/init.ts';
+import { countParameters } from '../../sll/params.ts';
+import { serializeWeights } from '../../sll/weightsJson.ts';
 import { CliError } from '../errors.ts';
 import { integerOption, readInputFile } from '../io.ts';
 

@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { OFFICIAL_LEARNING_RATE } from '../../kernels/adam.ts';
-import { PRESET_NAMES, isPresetName } from '../../kernels/arch.ts';
+import { PRESET_NAMES, isPresetName } from '../../sll/arch.ts';
 import { LOSS_NAMES, isLossName } from '../../kernels/losses.ts';
-import { memoryCheckpointStore } from '../../workers/checkpoints.ts';
-import type { TrainConfig, WorkerEvent } from '../../workers/protocol.ts';
-import { Trainer, type TrainingData } from '../../workers/trainer.ts';
+import { memoryCheckpointStore } from '../../engine/checkpoints.ts';
+import type { TrainConfig, WorkerEvent } from '../../protocol.ts';
+import { Trainer, type TrainingData } from '../../engine/trainer.ts';
 import { CliError } from '../errors.ts';
 import { integerOption } from '../io.ts';
 import { startNodeBackend } from '../nodeBackend.ts';
@@ -109,7 +109,7 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
   };
 
   const backend = await startNodeBackend(values.backend);
-  const { loadCifar10Node } = await import('../../data/nodeDataset.ts');
+  const { loadCifar10Node } = await import('../nodeDataset.ts');
   const loadData = (): Promise<TrainingData> => loadCifar10Node({ train: trainLimit });
 
   const tty = !values.json && process.stdout.isTTY === true;

@@ -11,7 +11,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { certifiedCurve, certifiedFraction, radiusHistogram } from '../../store/certification.ts';
+import { certifiedCurve, certifiedFraction, radiusHistogram } from '../../sll/radii.ts';
 import { epsLabel, percent } from '../format.ts';
 import { useLab } from '../lab.ts';
 

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { certifiedFraction } from '../../store/certification.ts';
+import { certifiedFraction } from '../../sll/radii.ts';
 import { epsLabel } from '../format.ts';
 import { useLab } from '../lab.ts';
 import { LineSeriesChart } from './LineSeriesChart.tsx';

@@ -1,0 +1,89 @@
+/**
+ * Probes for the browser worker. Each one really starts its backend, so a backend that is listed
+ * but broken (no adapter, a lost context) is reported and skipped.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { CONV_FLAGS_BY_BACKEND } from '../kernels/portableConv.ts';
+import { type BackendProbe, type GpuAdapterInfo, gpuAdapterLabel } from '../engine/backends.ts';
+
+interface GpuAdapterLike {
+  info?: GpuAdapterInfo;
+}
+
+interface NavigatorWithGpu {
+  gpu?: { requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null> };
+}
+
+async function start(name: string): Promise<void> {
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+    await tf.ready();
+  } catch (e) {
+    throw new Error(`${name} failed to start: ${(e as Error).message}`);
+  }
+  if (!ok || tf.getBackend() !== name) throw new Error(`${name} failed to start`);
+  for (const [flag, value] of Object.entries(CONV_FLAGS_BY_BACKEND[name] ?? {})) tf.env().set(flag, value);
+}
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
+});
+
+/** Software GPUs emulate on the CPU, where WASM is several times faster (measured: README). */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|software|microsoft basic render/i;
+
+function refuseSoftware(label: string, forced: boolean): void {
+  if (!forced && SOFTWARE_RENDERER.test(label)) {
+    throw new Error(
+      `${label} is a software emulation, slower than WASM here (choose it explicitly to use it)`,
+    );
+  }
+}
+
+export const browserBackendProbe: BackendProbe = async (name, { forced }) => {
+  switch (name) {
+    case 'webgpu': {
+      const gpu = (self.navigator as unknown as NavigatorWithGpu).gpu;
+      if (!gpu) throw new Error('this browser does not expose WebGPU (navigator.gpu is missing)');
+      const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+      if (!adapter) throw new Error('WebGPU has no adapter here (no GPU, or it is blocked)');
+      const label = gpuAdapterLabel(adapter.info ?? {});
+      refuseSoftware(label, forced);
+      await start('webgpu');
+      return { adapter: label || 'WebGPU adapter (no details given)' };
+    }
+    case 'webgl': {
+      if (typeof OffscreenCanvas === 'undefined') throw new Error('no OffscreenCanvas in this worker');
+      const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+      if (!gl) throw new Error('WebGL 2 is not available');
+      // RENDERER is masked ("WebKit WebGL"); the debug extension, where offered, names the GPU.
+      const debug = gl.getExtension('WEBGL_debug_renderer_info');
+      const renderer = (
+        debug ? gl.getParameter(debug.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)
+      ) as string;
+      refuseSoftware(renderer ?? '', forced);
+      await start('webgl');
+      return { adapter: renderer || null };
+    }
+    case 'wasm': {
+      await start('wasm');
+      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+      const isolated = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+      return {
+        adapter: `SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : isolated ? 'off' : 'off (page not cross-origin isolated)'}`,
+      };
+    }
+    case 'cpu':
+      await start('cpu');
+      return { adapter: null };
+  }
+};

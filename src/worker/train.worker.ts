@@ -1,0 +1,75 @@
+/// <reference lib="webworker" />
+/**
+ * The training worker: wires `WorkerHost` to postMessage. All logic lives in plain classes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { indexedDbDatasetStore } from './indexedDbDatasetStore.ts';
+import { selectBackend } from '../engine/backends.ts';
+import { browserBackendProbe } from './browserBackends.ts';
+import { browserDataSource } from './browserData.ts';
+import { indexedDbCheckpointStore } from '../engine/checkpoints.ts';
+import {
+  type BackendChoice,
+  type Command,
+  type WorkerEvent,
+  type WorkerInit,
+  transferablesOf,
+} from '../protocol.ts';
+import { WorkerHost } from '../engine/engineHost.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (event: WorkerEvent) => scope.postMessage(event, transferablesOf(event));
+
+// A MessageChannel hop yields to queued messages without the 4 ms clamp of nested setTimeout.
+const channel = new MessageChannel();
+const waiting: (() => void)[] = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+const yieldToEvents = () =>
+  new Promise<void>((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(null);
+  });
+
+tf.enableProdMode();
+const datasets = indexedDbDatasetStore();
+let host: WorkerHost | null = null;
+let ready: Promise<void> = Promise.resolve();
+
+function start(backend: BackendChoice, datasetsUrl: string): void {
+  const h = new WorkerHost({
+    post,
+    selectBackend: (choice, avoid) => selectBackend(choice, browserBackendProbe, undefined, avoid),
+    loadData: browserDataSource(datasetsUrl, () => datasets),
+    store: indexedDbCheckpointStore(),
+    datasets,
+    now: () => Date.now(),
+    yieldToEvents,
+  });
+  host = h;
+  ready = h.init(backend).catch((e: Error) => {
+    post({
+      type: 'error',
+      name: 'NoBackend',
+      message: e.message,
+      hint: 'this browser cannot run TensorFlow.js',
+    });
+  });
+}
+
+// Dev harnesses may name the backend in the worker's URL instead of sending `init`.
+const urlBackend = new URL(scope.location.href).searchParams.get('backend');
+if (urlBackend) start(urlBackend as BackendChoice, new URL('/datasets/', scope.location.origin).href);
+
+scope.onmessage = async (message: MessageEvent<Command | WorkerInit>) => {
+  const data = message.data;
+  if (data.type === 'init') {
+    if (!host) start(data.backend, data.datasetsUrl);
+    return;
+  }
+  await ready;
+  if (!host) {
+    post({ type: 'error', name: 'NotStarted', message: `"${data.type}" arrived before "init"`, hint: null });
+    return;
+  }
+  await host.handle(data);
+};

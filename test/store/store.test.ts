@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import type { Command } from '../../src/protocol.ts';
+import { certifiedCurve, certifiedFraction, radiusHistogram } from '../../src/sll/radii.ts';
+import { createLabStore } from '../../src/store/labStore.ts';
+import {
+  DEFAULT_SETTINGS,
+  isPresetShape,
+  settingsFromQuery,
+  settingsToQuery,
+  toTrainConfig,
+} from '../../src/store/settings.ts';
+
+const evaluation = {
+  radii: Float64Array.from([0.5, 0.2, 0.9, 0.3, Infinity]),
+  predictions: Int32Array.from([0, 1, 2, 1, 3]),
+  labels: Int32Array.from([0, 1, 1, 1, 3]),
+};
+
+describe('certification from radii', () => {
+  it('counts correct predictions with radius strictly above eps', () => {
+    expect(certifiedFraction(evaluation, 0.2)).toBeCloseTo(3 / 5);
+    expect(certifiedFraction(evaluation, 0.3)).toBeCloseTo(2 / 5);
+    expect(certifiedFraction(evaluation, 5)).toBeCloseTo(1 / 5);
+  });
+
+  it('histograms the radii of correct predictions (infinite radii in the last bin)', () => {
+    const bins = radiusHistogram(evaluation, 10, 1);
+    expect(bins.reduce((s, b) => s + b.count, 0)).toBe(4);
+    expect(bins[5].count).toBe(1);
+    expect(bins[9].count).toBe(1);
+  });
+
+  it('gives the certified accuracy at every k/255, equal to the direct count', () => {
+    const curve = certifiedCurve(evaluation);
+    expect(curve).toHaveLength(256);
+    for (const { eps, accuracy } of curve)
+      expect(accuracy).toBeCloseTo(certifiedFraction(evaluation, eps), 12);
+  });
+});
+
+describe('settings', () => {
+  it('round-trip through the URL, and bad values fall back to defaults', () => {
+    const s = {
+      ...DEFAULT_SETTINGS,
+      preset: 'tiny' as const,
+      nConv: 3,
+      width: 12,
+      epsSteps: 72,
+      backend: 'wasm' as const,
+      augment: false,
+    };
+    expect(settingsFromQuery(settingsToQuery(s))).toEqual(s);
+    const bad = settingsFromQuery('eps=999&width=-4&loss=nope&backend=tpu&lr=-1&preset=giant');
+    expect(bad).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('make a training config: official conv inner 5 stays, lab/tiny inner follows the width', () => {
+    expect(
+      toTrainConfig({ ...DEFAULT_SETTINGS, preset: 'small', nConv: 20, nDense: 7, width: 45 }).arch
+        .convInnerDim,
+    ).toBe(5);
+    const lab = toTrainConfig({ ...DEFAULT_SETTINGS, width: 24 });
+    expect(lab.arch.convInnerDim).toBe(24);
+    expect(lab.preset).toBe('custom');
+    expect(isPresetShape(DEFAULT_SETTINGS)).toBe(true);
+    expect(toTrainConfig(DEFAULT_SETTINGS).preset).toBe('lab');
+    expect(toTrainConfig({ ...DEFAULT_SETTINGS, dataset: 'cifar100-abc' }).arch.nClasses).toBe(100);
+    expect(toTrainConfig({ ...DEFAULT_SETTINGS, epsSteps: 51 }).eps).toBeCloseTo(0.2);
+  });
+});
+
+describe('lab store', () => {
+  function store() {
+    const sent: Command[] = [];
+    const files: string[] = [];
+    const s = createLabStore({ send: (c) => sent.push(c), saveFile: (name) => files.push(name) });
+    return { s, sent, files };
+  }
+
+  it('Train configures and starts; a changed depth makes the next Train a fresh run', () => {
+    const { s, sent } = store();
+    s.getState().train();
+    expect(sent.map((c) => c.type)).toEqual(['configure', 'start']);
+    s.getState().applyEvent({
+      type: 'metrics',
+      step: 1,
+      epoch: 0,
+      loss: 2,
+      trainAccuracy: 0.1,
+      learningRate: 0.01,
+      imagesPerSecond: 10,
+      etaSeconds: 5,
+      totalSteps: 10,
+    });
+    s.getState().train();
+    expect(s.getState().metrics).toHaveLength(1); // same run: history kept
+    s.getState().updateSettings({ nConv: 2 });
+    s.getState().train();
+    expect(s.getState().metrics).toHaveLength(0); // new run: history cleared
+    const configure = sent.filter((c) => c.type === 'configure').at(-1);
+    expect(configure?.type === 'configure' && configure.config.arch.nConv).toBe(2);
+  });
+
+  it('moving eps sends only the eps to the worker, never a new model', () => {
+    const { s, sent } = store();
+    s.getState().train();
+    sent.length = 0;
+    s.getState().updateSettings({ epsSteps: 100 });
+    expect(sent).toHaveLength(1);
+    const c = sent[0];
+    expect(c.type === 'configure' && c.config.eps).toBeCloseTo(100 / 255);
+    expect(c.type === 'configure' && c.config.arch).toEqual(toTrainConfig(DEFAULT_SETTINGS).arch);
+  });
+
+  it('applies worker events and saves exported weights under a telling name', () => {
+    const { s, files } = store();
+    s.getState().applyEvent({ type: 'ready', backend: 'webgpu', adapter: 'swiftshader', fallbacks: [] });
+    expect(s.getState().backend?.name).toBe('webgpu');
+    s.getState().applyEvent({ type: 'error', name: 'WeightsFileError', message: 'wrong format', hint: null });
+    expect(s.getState().error?.message).toBe('wrong format');
+    s.getState().dismissError();
+    expect(s.getState().error).toBeNull();
+    s.getState().train();
+    s.getState().applyEvent({ type: 'weights', text: '{}' });
+    expect(files).toEqual(['sll-lab-lab-step0.json']);
+    const config = {
+      ...toTrainConfig(DEFAULT_SETTINGS),
+      arch: { ...toTrainConfig(DEFAULT_SETTINGS).arch, nConv: 9 },
+    };
+    s.getState().applyEvent({ type: 'model', config, step: 40 });
+    expect(s.getState().settings.nConv).toBe(9);
+    expect(s.getState().step).toBe(40);
+  });
+});
