@@ -5,7 +5,7 @@
 import type { Page } from '@playwright/test';
 import { type DevBrowser, launchDevBrowser } from './devBrowser.ts';
 import type { BackendReady } from '../src/engine/backends.ts';
-import type { BackendName } from '../src/protocol.ts';
+import type { BackendName } from '../src/sll/backendNames.ts';
 import type { ConvShape } from './convShape.ts';
 import type { FormulationTiming } from './formulations.ts';
 import type { Measurement, MeasureOptions } from './measure.ts';

@@ -1,7 +1,7 @@
 /** The rows of bench/results/latest.json, and how a row is judged too slow to run. */
 import { type PresetName, presetArch } from '../src/sll/arch.ts';
 import { trainingFlops } from '../src/sll/flops.ts';
-import type { BackendName } from '../src/protocol.ts';
+import type { BackendName } from '../src/sll/backendNames.ts';
 import type { Measurement } from './measure.ts';
 
 export type Runtime = 'node' | 'chromium';

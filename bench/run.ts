@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type PresetName, isPresetName, presetArch } from '../src/sll/arch.ts';
 import { trainingFlops } from '../src/sll/flops.ts';
-import { BACKEND_NAMES, type BackendName } from '../src/protocol.ts';
+import { BACKEND_NAMES, type BackendName } from '../src/sll/backendNames.ts';
 import { ChromiumBench } from './chromium.ts';
 import { labLayerShape } from './convShape.ts';
 import type { FormulationTiming } from './formulations.ts';

@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { BrowserContext } from '@playwright/test';
 import type { PresetName } from '../src/sll/arch.ts';
-import type { BackendName } from '../src/protocol.ts';
+import type { BackendName } from '../src/sll/backendNames.ts';
 import { launchDevBrowser } from './devBrowser.ts';
 
 const PORT = 5198;

@@ -8,7 +8,8 @@ import { Evaluator } from '../src/kernels/evaluator.ts';
 import { SllModel } from '../src/kernels/model.ts';
 import { parseWeights } from '../src/sll/weightsJson.ts';
 import { memoryCheckpointStore } from '../src/engine/checkpoints.ts';
-import type { TrainConfig, WorkerEvent } from '../src/protocol.ts';
+import type { WorkerEvent } from '../src/protocol.ts';
+import type { TrainConfig } from '../src/sll/trainConfig.ts';
 import { Trainer, type TrainingData } from '../src/engine/trainer.ts';
 
 let backend: Promise<unknown> | null = null;

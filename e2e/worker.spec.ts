@@ -6,7 +6,9 @@ import { mkdir } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
 import { presetArch } from '../src/sll/arch.ts';
 import { parseWeights } from '../src/sll/weightsJson.ts';
-import type { BackendName, TrainConfig, WorkerEvent } from '../src/protocol.ts';
+import type { WorkerEvent } from '../src/protocol.ts';
+import type { BackendName } from '../src/sll/backendNames.ts';
+import type { TrainConfig } from '../src/sll/trainConfig.ts';
 import type { EventSummary } from '../test/harness/trainHarness.ts';
 import { referenceEvaluation, referenceLosses } from './nodeReference.ts';
 import { expect, test } from './persistentProfile.ts';
@@ -32,7 +34,6 @@ const CONFIG: TrainConfig = {
   evalSubset: 1,
   checkpointEvery: 1,
   checkpointSeconds: 0,
-  eps: 36 / 255,
 };
 const TOTAL_STEPS = 32;
 

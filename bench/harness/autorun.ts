@@ -1,7 +1,7 @@
 // A plan in the query string runs the harness without Playwright and POSTs every result to the
 // page's own server (bench/static/serve.py): how `bench/static/run.sh` measures a machine that
 // has Chromium and python3 but no Node, such as a lent GPU server.
-import type { BackendName } from '../../src/protocol.ts';
+import type { BackendName } from '../../src/sll/backendNames.ts';
 import type { PresetName } from '../../src/sll/arch.ts';
 import { labLayerShape } from '../convShape.ts';
 import type { TimingPlan } from '../timing.ts';

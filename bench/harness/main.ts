@@ -1,6 +1,6 @@
 // window.benchHarness: what bench/chromium.ts drives with Playwright.
 import type { BackendReady } from '../../src/engine/backends.ts';
-import type { BackendName } from '../../src/protocol.ts';
+import type { BackendName } from '../../src/sll/backendNames.ts';
 import type { ConvShape } from '../convShape.ts';
 import type { FormulationTiming } from '../formulations.ts';
 import type { Measurement, MeasureOptions } from '../measure.ts';

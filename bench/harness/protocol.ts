@@ -1,6 +1,6 @@
 /** Messages between the benchmark page and its worker (one request in flight at a time). */
 import type { BackendReady } from '../../src/engine/backends.ts';
-import type { BackendName } from '../../src/protocol.ts';
+import type { BackendName } from '../../src/sll/backendNames.ts';
 import type { ConvShape } from '../convShape.ts';
 import type { FormulationTiming } from '../formulations.ts';
 import type { Measurement, MeasureOptions } from '../measure.ts';

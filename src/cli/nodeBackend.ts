@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { type BackendReady, selectBackend } from '../engine/backends.ts';
-import type { BackendName } from '../protocol.ts';
+import type { BackendName } from '../sll/backendNames.ts';
 
 export const NODE_BACKENDS: BackendName[] = ['wasm', 'cpu'];
 

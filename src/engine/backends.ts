@@ -2,7 +2,8 @@
  * Backend choice: WebGPU, then WebGL, then WASM, then CPU, each tried for real; the user may force
  * one (the others then serve as fallbacks). Every backend that was passed over says why.
  */
-import { BACKEND_NAMES, type BackendChoice, type BackendFallback, type BackendName } from '../protocol.ts';
+import { type BackendFallback } from '../protocol.ts';
+import { BACKEND_NAMES, type BackendChoice, type BackendName } from '../sll/backendNames.ts';
 
 export interface BackendReady {
   backend: BackendName;

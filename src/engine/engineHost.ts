@@ -6,7 +6,8 @@ import type { BackendReady } from './backends.ts';
 import { importCifar } from '../data/cifarArchive.ts';
 import type { DatasetStore } from '../data/datasetStore.ts';
 import type { CheckpointStore } from './checkpoints.ts';
-import type { BackendChoice, BackendName, Command, WorkerEvent } from '../protocol.ts';
+import type { Command, WorkerEvent } from '../protocol.ts';
+import type { BackendChoice, BackendName } from '../sll/backendNames.ts';
 import { Trainer, type TrainingData } from './trainer.ts';
 
 export interface HostDeps {
@@ -75,8 +76,6 @@ export class WorkerHost {
         }
         case 'pause':
           return await this.trainer.pause();
-        case 'stop':
-          return await this.trainer.stop();
         case 'reset':
           return await this.trainer.reset();
         case 'evaluate':
@@ -91,13 +90,8 @@ export class WorkerHost {
         case 'restoreCheckpoint':
           await this.trainer.restoreCheckpoint();
           return;
-        case 'selectDataset':
-          await this.deps.loadData(command.dataset, this.deps.post);
-          return;
         case 'importDataset':
           return await this.importDataset(command.files);
-        case 'listDatasets':
-          return await this.postDatasets(null);
         case 'chooseBackend':
           await this.trainer.pause();
           await this.useBackend(command.backend, []);

@@ -17,7 +17,8 @@ import { learningRateAt, totalSteps } from '../sll/schedule.ts';
 import { trainStep } from '../kernels/training.ts';
 import { parseWeights, serializeWeights } from '../sll/weightsJson.ts';
 import { type Checkpoint, CHECKPOINT_VERSION, type CheckpointStore } from './checkpoints.ts';
-import type { EvaluationSummary, MetricsPoint, RunState, TrainConfig, WorkerEvent } from '../protocol.ts';
+import type { EvaluationSummary, MetricsPoint, RunState, WorkerEvent } from '../protocol.ts';
+import type { TrainConfig } from '../sll/trainConfig.ts';
 
 export type TrainingData = LoadedDataset;
 
@@ -228,12 +229,14 @@ export class Trainer {
     }
     const labels = Int32Array.from(test.labels.subarray(0, n));
     const certificates = { predictions, radii };
-    const epsilons = [...PAPER_EPSILONS, run.config.eps];
     const summary: EvaluationSummary = {
       step: run.step,
       n,
       naturalAccuracy: naturalAccuracy(predictions, labels),
-      certified: epsilons.map((eps) => ({ eps, accuracy: certifiedAccuracy(certificates, labels, eps) })),
+      certified: PAPER_EPSILONS.map((eps) => ({
+        eps,
+        accuracy: certifiedAccuracy(certificates, labels, eps),
+      })),
       imagesPerSecond: n / Math.max(1e-3, (this.deps.now() - start) / 1000),
     };
     run.evaluations.push(summary);

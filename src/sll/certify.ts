@@ -65,11 +65,6 @@ export function naturalAccuracy(predictions: ArrayLike<number>, labels: ArrayLik
   return labels.length === 0 ? 0 : correct / labels.length;
 }
 
-/** Radius for certification purposes: the predicted class's radius if correct, else 0 (spec 4). */
-export function labelledRadii(c: Certificates, labels: ArrayLike<number>): Float64Array {
-  return c.radii.map((r, i) => (c.predictions[i] === labels[i] ? r : 0));
-}
-
 /** Fraction of inputs predicted correctly with radius strictly greater than eps. */
 export function certifiedAccuracy(c: Certificates, labels: ArrayLike<number>, eps: number): number {
   let certified = 0;

@@ -5,19 +5,19 @@
 import { createStore } from 'zustand/vanilla';
 import type {
   BackendFallback,
-  BackendName,
   Command,
   EvaluationSummary,
   ImportedDatasetSummary,
   MetricsPoint,
   RunState,
-  TrainConfig,
   WorkerEvent,
 } from '../protocol.ts';
-import type { EvaluationArrays } from '../sll/radii.ts';
+import type { BackendName } from '../sll/backendNames.ts';
+import type { LabelledCertificates } from '../sll/radii.ts';
+import { type TrainConfig, sameRun } from '../sll/trainConfig.ts';
 import { DEFAULT_SETTINGS, type Settings, depthOf, toTrainConfig } from './settings.ts';
 
-export interface Evaluation extends EvaluationSummary, EvaluationArrays {}
+export interface Evaluation extends EvaluationSummary, LabelledCertificates {}
 
 export interface SettingsSlice {
   settings: Settings;
@@ -118,9 +118,6 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
     updateSettings(patch) {
       const settings = { ...get().settings, ...patch };
       set({ settings });
-      // eps never touches the model; the worker uses it for the certified accuracy it reports.
-      if ('epsSteps' in patch && get().modelConfig)
-        env.send({ type: 'configure', config: { ...get().modelConfig!, eps: settings.epsSteps / 255 } });
       if ('backend' in patch && patch.backend) env.send({ type: 'chooseBackend', backend: patch.backend });
     },
     choosePreset(preset) {
@@ -218,9 +215,8 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
     train() {
       const config = toTrainConfig(get().settings);
       const current = get().modelConfig;
-      const fresh =
-        current === null || JSON.stringify({ ...current, eps: 0 }) !== JSON.stringify({ ...config, eps: 0 });
-      if (fresh) set({ metrics: [], evaluations: [], step: 0, etaSeconds: null });
+      if (current === null || !sameRun(current, config))
+        set({ metrics: [], evaluations: [], step: 0, etaSeconds: null });
       set({ modelConfig: config, resumable: null, error: null });
       env.send({ type: 'configure', config });
       env.send({ type: 'start' });

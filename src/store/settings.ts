@@ -4,7 +4,8 @@
  */
 import { CIFAR100_MEAN, CIFAR10_MEAN, type PresetName, isPresetName, presetArch } from '../sll/arch.ts';
 import { type LossName, isLossName } from '../sll/lossNames.ts';
-import { BACKEND_NAMES, type BackendChoice, type TrainConfig } from '../protocol.ts';
+import { BACKEND_NAMES, type BackendChoice } from '../sll/backendNames.ts';
+import { type TrainConfig } from '../sll/trainConfig.ts';
 
 export interface Settings {
   dataset: string;
@@ -103,7 +104,6 @@ export function toTrainConfig(s: Settings): TrainConfig {
     // By time, not steps: a checkpoint of `small` is ~500 MB, one of `tiny` ~0.5 MB.
     checkpointEvery: 0,
     checkpointSeconds: 15,
-    eps: s.epsSteps / 255,
   };
 }
 

@@ -1,4 +1,4 @@
-import { certifiedFraction } from '../sll/radii.ts';
+import { certifiedAccuracy } from '../sll/certify.ts';
 import { epsLabel, percent } from './format.ts';
 import { useLab } from './lab.ts';
 
@@ -6,7 +6,7 @@ import { useLab } from './lab.ts';
 export function Accuracies() {
   const latest = useLab((s) => s.evaluations.findLast((e) => e.radii.length > 0));
   const epsSteps = useLab((s) => s.settings.epsSteps);
-  const certified = latest ? certifiedFraction(latest, epsSteps / 255) : null;
+  const certified = latest ? certifiedAccuracy(latest, latest.labels, epsSteps / 255) : null;
   return (
     <section className="panel numbers" aria-label="Accuracy">
       <div>

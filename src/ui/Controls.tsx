@@ -2,7 +2,7 @@ import { useId } from 'react';
 import { PRESET_NAMES } from '../sll/arch.ts';
 import { LOSS_NAMES, type LossName } from '../sll/lossNames.ts';
 import { LIMITS, type Settings } from '../store/settings.ts';
-import { BACKEND_NAMES, type BackendChoice } from '../protocol.ts';
+import { BACKEND_NAMES, type BackendChoice } from '../sll/backendNames.ts';
 import { epsLabel } from './format.ts';
 import { useLab } from './lab.ts';
 

@@ -7,14 +7,10 @@ import { indexedDbDatasetStore } from './indexedDbDatasetStore.ts';
 import { selectBackend } from '../engine/backends.ts';
 import { browserBackendProbe } from './browserBackends.ts';
 import { browserDataSource } from './browserData.ts';
-import { indexedDbCheckpointStore } from '../engine/checkpoints.ts';
-import {
-  type BackendChoice,
-  type Command,
-  type WorkerEvent,
-  type WorkerInit,
-  transferablesOf,
-} from '../protocol.ts';
+import { indexedDbCheckpointStore } from './indexedDbCheckpointStore.ts';
+import type { Command, WorkerEvent, WorkerInit } from '../protocol.ts';
+import { transferablesOf } from './transferables.ts';
+import { type BackendChoice } from '../sll/backendNames.ts';
 import { WorkerHost } from '../engine/engineHost.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { smallArch } from '../helpers/tensors.ts';
 import { parseWeights } from '../../src/sll/weightsJson.ts';
 import { type CheckpointStore, memoryCheckpointStore } from '../../src/engine/checkpoints.ts';
-import type { TrainConfig, WorkerEvent } from '../../src/protocol.ts';
+import type { WorkerEvent } from '../../src/protocol.ts';
+import type { TrainConfig } from '../../src/sll/trainConfig.ts';
 import { toyData } from '../helpers/toyData.ts';
 import { Trainer, type TrainerDeps } from '../../src/engine/trainer.ts';
 
@@ -25,7 +26,6 @@ function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
     evalSubset: 40,
     checkpointSeconds: 0,
     checkpointEvery: 4,
-    eps: 0.1,
     ...overrides,
   };
 }
@@ -87,7 +87,7 @@ describe('Trainer', () => {
     const lastEval = evaluations.at(-1)!;
     expect(lastEval.radii).toBeInstanceOf(Float64Array);
     expect(lastEval.radii).toHaveLength(40);
-    expect(lastEval.certified.map((c) => c.eps)).toEqual([36 / 255, 72 / 255, 108 / 255, 1, 0.1]);
+    expect(lastEval.certified.map((c) => c.eps)).toEqual([36 / 255, 72 / 255, 108 / 255, 1]);
     expect(lastEval.naturalAccuracy).toBeGreaterThan(0.5);
     trainer.dispose();
   });
@@ -198,13 +198,16 @@ describe('Trainer', () => {
     trainer.dispose();
   });
 
-  it('changes of eps keep the model; changes of depth start a new run', async () => {
+  it('changes of evaluation or checkpoint settings keep the model; depth or the training slice start a new run', async () => {
     const { trainer } = harness();
     trainer.configure(config({ epochs: 1 }));
     await trainer.start();
     const model = trainer.model;
-    trainer.configure(config({ epochs: 1, eps: 0.5 }));
+    trainer.configure(config({ epochs: 1, evalEvery: 7, evalSubset: 9, checkpointSeconds: 3 }));
     expect(trainer.model).toBe(model);
+    trainer.configure(config({ epochs: 1, trainLimit: 48 }));
+    expect(trainer.model).toBeNull();
+    await trainer.start();
     trainer.configure(config({ epochs: 1, arch: { ...ARCH, nConv: 3 } }));
     expect(trainer.model).toBeNull();
     expect(trainer.runState).toBe('idle');

@@ -2,14 +2,9 @@
 // named in this page's URL, drives it with protocol commands, shows what it reports, and keeps every
 // event on window.trainHarness for Playwright (e2e/worker.spec.ts, bench/workerBench.ts).
 import { type PresetName, presetArch } from '../../src/sll/arch.ts';
-import {
-  BACKEND_NAMES,
-  type BackendChoice,
-  type Command,
-  type TrainConfig,
-  type WorkerEvent,
-  type WorkerInit,
-} from '../../src/protocol.ts';
+import { type Command, type WorkerEvent, type WorkerInit } from '../../src/protocol.ts';
+import { BACKEND_NAMES, type BackendChoice } from '../../src/sll/backendNames.ts';
+import { type TrainConfig } from '../../src/sll/trainConfig.ts';
 
 /** When to send 'pause' during a run: at a step, or after some training time, whichever is first. */
 export interface PauseWhen {

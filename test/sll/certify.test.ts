@@ -4,7 +4,6 @@ import {
   certifiedAccuracy,
   certify,
   classPairDistances,
-  labelledRadii,
   naturalAccuracy,
 } from '../../src/sll/certify.ts';
 import { oracleNormalizedRows } from '../oracle/oracle.ts';
@@ -71,7 +70,6 @@ describe('certified radius', () => {
     expect(certifiedAccuracy(c, labels, 0.2)).toBe(0.5); // 0.2 is not > 0.2
     expect(certifiedAccuracy(c, labels, 0.19)).toBe(0.75);
     expect(certifiedAccuracy(c, labels, 0.5)).toBe(0);
-    expect(Array.from(labelledRadii(c, labels))).toEqual([0.5, 0.2, 0, 0.3]);
     expect(PAPER_EPSILONS.map((e) => Math.round(e * 255))).toEqual([36, 72, 108, 255]);
   });
 });

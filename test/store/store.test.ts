@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/protocol.ts';
-import { certifiedCurve, certifiedFraction, radiusHistogram } from '../../src/sll/radii.ts';
 import { createLabStore } from '../../src/store/labStore.ts';
 import {
   DEFAULT_SETTINGS,
@@ -9,34 +8,6 @@ import {
   settingsToQuery,
   toTrainConfig,
 } from '../../src/store/settings.ts';
-
-const evaluation = {
-  radii: Float64Array.from([0.5, 0.2, 0.9, 0.3, Infinity]),
-  predictions: Int32Array.from([0, 1, 2, 1, 3]),
-  labels: Int32Array.from([0, 1, 1, 1, 3]),
-};
-
-describe('certification from radii', () => {
-  it('counts correct predictions with radius strictly above eps', () => {
-    expect(certifiedFraction(evaluation, 0.2)).toBeCloseTo(3 / 5);
-    expect(certifiedFraction(evaluation, 0.3)).toBeCloseTo(2 / 5);
-    expect(certifiedFraction(evaluation, 5)).toBeCloseTo(1 / 5);
-  });
-
-  it('histograms the radii of correct predictions (infinite radii in the last bin)', () => {
-    const bins = radiusHistogram(evaluation, 10, 1);
-    expect(bins.reduce((s, b) => s + b.count, 0)).toBe(4);
-    expect(bins[5].count).toBe(1);
-    expect(bins[9].count).toBe(1);
-  });
-
-  it('gives the certified accuracy at every k/255, equal to the direct count', () => {
-    const curve = certifiedCurve(evaluation);
-    expect(curve).toHaveLength(256);
-    for (const { eps, accuracy } of curve)
-      expect(accuracy).toBeCloseTo(certifiedFraction(evaluation, eps), 12);
-  });
-});
 
 describe('settings', () => {
   it('round-trip through the URL, and bad values fall back to defaults', () => {
@@ -65,7 +36,6 @@ describe('settings', () => {
     expect(isPresetShape(DEFAULT_SETTINGS)).toBe(true);
     expect(toTrainConfig(DEFAULT_SETTINGS).preset).toBe('lab');
     expect(toTrainConfig({ ...DEFAULT_SETTINGS, dataset: 'cifar100-abc' }).arch.nClasses).toBe(100);
-    expect(toTrainConfig({ ...DEFAULT_SETTINGS, epsSteps: 51 }).eps).toBeCloseTo(0.2);
   });
 });
 
@@ -101,15 +71,51 @@ describe('lab store', () => {
     expect(configure?.type === 'configure' && configure.config.arch.nConv).toBe(2);
   });
 
-  it('moving eps sends only the eps to the worker, never a new model', () => {
+  it('never sends eps to the worker: the slider is applied to the radii in the page', () => {
     const { s, sent } = store();
+    const moveEps = () => {
+      sent.length = 0;
+      for (const epsSteps of [0, 1, 36, 100, 255]) s.getState().updateSettings({ epsSteps });
+      expect(sent).toEqual([]);
+    };
+    moveEps();
     s.getState().train();
-    sent.length = 0;
-    s.getState().updateSettings({ epsSteps: 100 });
-    expect(sent).toHaveLength(1);
-    const c = sent[0];
-    expect(c.type === 'configure' && c.config.eps).toBeCloseTo(100 / 255);
-    expect(c.type === 'configure' && c.config.arch).toEqual(toTrainConfig(DEFAULT_SETTINGS).arch);
+    moveEps();
+    s.getState().pause();
+    moveEps();
+    s.getState().resume();
+    s.getState().loadWeights('{}');
+    s.getState().evaluateFull();
+    moveEps();
+    s.getState().updateSettings({ epsSteps: 77 });
+    s.getState().train();
+    const withEps = (value: unknown): boolean =>
+      typeof value === 'object' &&
+      value !== null &&
+      Object.entries(value).some(([k, v]) => k === 'eps' || withEps(v));
+    expect(sent.filter(withEps)).toEqual([]);
+  });
+
+  it('keeps the history when only the evaluation cadence or size changes (the worker keeps the run too)', () => {
+    const { s } = store();
+    s.getState().train();
+    s.getState().applyEvent({
+      type: 'metrics',
+      step: 1,
+      epoch: 0,
+      loss: 2,
+      trainAccuracy: 0.1,
+      learningRate: 0.01,
+      imagesPerSecond: 10,
+      etaSeconds: 5,
+      totalSteps: 10,
+    });
+    s.getState().updateSettings({ evalEvery: 7, evalImages: 100 });
+    s.getState().train();
+    expect(s.getState().metrics).toHaveLength(1);
+    s.getState().updateSettings({ trainImages: 1000 });
+    s.getState().train();
+    expect(s.getState().metrics).toHaveLength(0);
   });
 
   it('applies worker events and saves exported weights under a telling name', () => {

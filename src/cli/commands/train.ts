@@ -4,7 +4,8 @@ import { OFFICIAL_LEARNING_RATE } from '../../kernels/adam.ts';
 import { PRESET_NAMES, isPresetName } from '../../sll/arch.ts';
 import { LOSS_NAMES, isLossName } from '../../kernels/losses.ts';
 import { memoryCheckpointStore } from '../../engine/checkpoints.ts';
-import type { TrainConfig, WorkerEvent } from '../../protocol.ts';
+import type { WorkerEvent } from '../../protocol.ts';
+import type { TrainConfig } from '../../sll/trainConfig.ts';
 import { Trainer, type TrainingData } from '../../engine/trainer.ts';
 import { CliError } from '../errors.ts';
 import { integerOption } from '../io.ts';
@@ -105,7 +106,6 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
     evalSubset: integerOption(values['eval-subset'], 'eval-subset', 1000),
     checkpointEvery: 0,
     checkpointSeconds: 0,
-    eps: 36 / 255,
   };
 
   const backend = await startNodeBackend(values.backend);

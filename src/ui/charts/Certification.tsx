@@ -11,7 +11,8 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { certifiedCurve, certifiedFraction, radiusHistogram } from '../../sll/radii.ts';
+import { certifiedAccuracy } from '../../sll/certify.ts';
+import { certifiedCurve, radiusHistogram } from '../../sll/radii.ts';
 import { epsLabel, percent } from '../format.ts';
 import { useLab } from '../lab.ts';
 
@@ -25,7 +26,7 @@ export function RadiusHistogram() {
   const eps = epsSteps / 255;
   const bins = useMemo(() => (latest ? radiusHistogram(latest, 40, 1) : []), [latest]);
   const data = bins.map((b) => ({ mid: (b.from + b.to) / 2, count: b.count }));
-  const certified = latest ? certifiedFraction(latest, eps) : null;
+  const certified = latest ? certifiedAccuracy(latest, latest.labels, eps) : null;
   return (
     <figure className="panel chart" data-testid="radius-histogram" data-bins={data.length}>
       <figcaption>

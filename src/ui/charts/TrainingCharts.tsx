@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { certifiedFraction } from '../../sll/radii.ts';
+import { certifiedAccuracy } from '../../sll/certify.ts';
 import { epsLabel } from '../format.ts';
 import { useLab } from '../lab.ts';
 import { LineSeriesChart } from './LineSeriesChart.tsx';
@@ -46,7 +46,7 @@ export function AccuracyChart() {
         const row: Record<string, number> = { step: e.step, natural: e.naturalAccuracy };
         e.certified.slice(0, 4).forEach((c, i) => (row[`c${i}`] = c.accuracy));
         // Past evaluations keep their radii, so the slider's eps applies to the whole history at once.
-        if (e.radii.length > 0) row.slider = certifiedFraction(e, epsSteps / 255);
+        if (e.radii.length > 0) row.slider = certifiedAccuracy(e, e.labels, epsSteps / 255);
         return row;
       }),
     [evaluations, epsSteps],
