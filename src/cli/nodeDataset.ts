@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetSplit, LoadedDataset, SplitName } from '../data/dataset.ts';
-import { DEFAULT_DATASETS_DIR, generateCifar10 } from '../../scripts/generateCifar10.ts';
+import { DEFAULT_DATASETS_DIR } from './datasetsDir.ts';
 import { openDataset } from '../data/loader.ts';
 import { decodePngInNode } from './nodePngDecoder.ts';
 
@@ -26,25 +26,17 @@ export async function readFileAsResponse(path: string): Promise<Response> {
   }
 }
 
+/** The dataset files are a build output: made by `npm run datasets`, never at run time. */
 async function ensureGenerated(name: 'cifar10', datasetsDir: string): Promise<void> {
   try {
     await access(join(datasetsDir, name, 'manifest.json'));
-  } catch {
-    try {
-      await generateCifar10({ datasetsDir });
-    } catch (cause) {
-      throw new Error(
-        `${join(datasetsDir, name)} is missing and could not be made; run \`npm run datasets\`.`,
-        {
-          cause,
-        },
-      );
-    }
+  } catch (cause) {
+    throw new Error(`${join(datasetsDir, name)} is missing: run \`npm run datasets\` first.`, { cause });
   }
 }
 
 /**
- * Loads a shipped dataset split from public/datasets (made first if missing) through the same
+ * Loads a shipped dataset split from public/datasets (made by `npm run datasets`) through the same
  * loader as the browser, so sizes, hashes and labels are checked the same way.
  */
 export async function loadDatasetNode(

@@ -10,6 +10,8 @@ export interface BackendReady {
   /** What runs it: the GPU adapter, or the WASM features. */
   adapter: string | null;
   fallbacks: BackendFallback[];
+  /** Settles with the reason if the backend's device or context is lost later (GPU backends only). */
+  lost?: Promise<string>;
 }
 
 export interface GpuAdapterInfo {
@@ -31,7 +33,7 @@ export function gpuAdapterLabel(info: GpuAdapterInfo): string {
 export type BackendProbe = (
   name: BackendName,
   options: { forced: boolean },
-) => Promise<{ adapter: string | null }>;
+) => Promise<{ adapter: string | null; lost?: Promise<string> }>;
 
 export function backendOrder(
   choice: BackendChoice,
@@ -53,8 +55,8 @@ export async function selectBackend(
   }));
   for (const backend of backendOrder(choice, available).filter((b) => !avoid.includes(b))) {
     try {
-      const { adapter } = await probe(backend, { forced: backend === choice });
-      return { backend, adapter, fallbacks };
+      const { adapter, lost } = await probe(backend, { forced: backend === choice });
+      return { backend, adapter, fallbacks, ...(lost ? { lost } : {}) };
     } catch (e) {
       fallbacks.push({ backend, reason: (e as Error).message || String(e) });
     }

@@ -5,6 +5,8 @@
 import type { AdamState } from '../kernels/adam.ts';
 import type { EvaluationSummary, MetricsPoint } from '../protocol.ts';
 import type { TrainConfig } from '../sll/trainConfig.ts';
+import { TrainerError } from './errors.ts';
+import type { Run } from './run.ts';
 
 export const CHECKPOINT_VERSION = 1;
 
@@ -18,6 +20,38 @@ export interface Checkpoint {
   params: [string, Float32Array][];
   adam: AdamState;
   history: { metrics: MetricsPoint[]; evaluations: EvaluationSummary[] };
+}
+
+/** The run as it is now; refuses weights that are not finite, so a bad state is never saved. */
+export async function checkpointOf(run: Run, savedAt: number): Promise<Checkpoint> {
+  const params = await run.model.exportParams();
+  for (const [name, values] of params) {
+    if (!values.every(Number.isFinite)) {
+      throw new TrainerError(
+        'NonFiniteWeights',
+        `weights of ${name} are not finite; the checkpoint was not saved`,
+      );
+    }
+  }
+  return {
+    version: CHECKPOINT_VERSION,
+    savedAt,
+    config: run.config,
+    step: run.step,
+    totalSteps: run.totalSteps,
+    params: [...params],
+    adam: await run.adam.exportState(),
+    history: { metrics: run.metrics.slice(), evaluations: run.evaluations.slice() },
+  };
+}
+
+/** Puts the run back where the checkpoint was taken: weights, optimiser, step and history. */
+export function applyCheckpoint(run: Run, c: Checkpoint): void {
+  run.model.assignParams(new Map(c.params));
+  run.adam.importState(c.adam);
+  run.step = c.step;
+  run.metrics = c.history.metrics.slice();
+  run.evaluations = c.history.evaluations.slice();
 }
 
 export interface CheckpointStore {

@@ -1,20 +1,22 @@
 /**
- * Everything the training worker does, as a plain class: commands in, events out. The worker file
- * only wires it to postMessage; tests drive it directly.
+ * The engine behind the protocol: commands in, events out, one at a time. The browser worker and
+ * tests drive it the same way; it knows nothing of postMessage.
  */
-import type { BackendReady } from './backends.ts';
 import { importCifar } from '../data/cifarArchive.ts';
+import type { LoadedDataset } from '../data/dataset.ts';
 import type { DatasetStore } from '../data/datasetStore.ts';
-import type { CheckpointStore } from './checkpoints.ts';
 import type { Command, WorkerEvent } from '../protocol.ts';
 import type { BackendChoice, BackendName } from '../sll/backendNames.ts';
-import { Trainer, type TrainingData } from './trainer.ts';
+import type { BackendReady } from './backends.ts';
+import type { CheckpointStore } from './checkpoints.ts';
+import { DeviceLostError, errorEvent } from './errors.ts';
+import { Trainer } from './trainer.ts';
 
 export interface HostDeps {
   post(event: WorkerEvent): void;
   /** Starts the chosen backend (or the next that works), excluding any in `avoid`. */
   selectBackend(choice: BackendChoice, avoid: BackendName[]): Promise<BackendReady>;
-  loadData(dataset: string, post: (event: WorkerEvent) => void): Promise<TrainingData>;
+  loadData(dataset: string, post: (event: WorkerEvent) => void): Promise<LoadedDataset>;
   store: CheckpointStore;
   /** Imported datasets (IndexedDB in the browser). */
   datasets: DatasetStore;
@@ -22,23 +24,20 @@ export interface HostDeps {
   yieldToEvents(): Promise<void>;
 }
 
-export class WorkerHost {
+export class EngineHost {
   private readonly trainer: Trainer;
-  private backend: BackendName | null = null;
-  private recovering = false;
+  /** Bumped on every backend change, so a loss reported by a replaced backend is ignored. */
+  private backendGeneration = 0;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: HostDeps) {
     this.trainer = new Trainer({
-      emit: (e) => this.onTrainerEvent(e),
+      emit: deps.post,
       loadData: (id) => deps.loadData(id, deps.post),
       store: deps.store,
       now: deps.now,
       yieldToEvents: deps.yieldToEvents,
     });
-  }
-
-  get trainerForTests(): Trainer {
-    return this.trainer;
   }
 
   /** Picks a backend, reports it, and offers a stored checkpoint. */
@@ -48,74 +47,71 @@ export class WorkerHost {
     await this.trainer.announceCheckpoint();
   }
 
-  private queue: Promise<void> = Promise.resolve();
-
   /**
    * Commands run one after another, in arrival order (a resume must wait for the restore before
    * it); `start` only waits for the run to be loaded, so a later pause can reach the loop.
    */
   handle(command: Command): Promise<void> {
-    const next = this.queue.then(() => this.handleNow(command));
+    return this.enqueue(() => this.handleNow(command));
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(() => task().catch((e) => this.deps.post(errorEvent(e))));
     this.queue = next;
     return next;
   }
 
   private async handleNow(command: Command): Promise<void> {
-    try {
-      switch (command.type) {
-        case 'configure':
-          this.trainer.configure(command.config);
-          return;
-        case 'start':
-        case 'resume': {
-          // The loop is not awaited: it runs while later commands (pause, stop, evaluate) arrive.
-          const loop = this.trainer.start().catch((e) => this.report(e));
-          await this.trainer.whenStarted();
-          void loop;
-          return;
-        }
-        case 'pause':
-          return await this.trainer.pause();
-        case 'reset':
-          return await this.trainer.reset();
-        case 'evaluate':
-          return await this.trainer.requestEvaluation(command.subset);
-        case 'exportWeights':
-          this.deps.post({ type: 'weights', text: await this.trainer.exportWeights() });
-          return;
-        case 'importWeights':
-          await this.trainer.importWeights(command.text, command.asNewModel);
-          await this.trainer.requestEvaluation('full');
-          return;
-        case 'restoreCheckpoint':
-          await this.trainer.restoreCheckpoint();
-          return;
-        case 'importDataset':
-          return await this.importDataset(command.files);
-        case 'chooseBackend':
-          await this.trainer.pause();
-          await this.useBackend(command.backend, []);
-          await this.trainer.restoreCheckpoint();
-          return;
-        default: {
-          const unknown: never = command;
-          throw new Error(`unknown command ${JSON.stringify(unknown)}`);
-        }
+    switch (command.type) {
+      case 'configure':
+        return this.trainer.configure(command.config);
+      case 'start':
+      case 'resume': {
+        // The loop is not awaited: it runs while later commands (pause, evaluate) arrive.
+        void this.trainer.start().catch((e) => this.deps.post(errorEvent(e)));
+        return this.trainer.whenStarted();
       }
-    } catch (e) {
-      this.report(e);
+      case 'pause':
+        return this.trainer.pause();
+      case 'reset':
+        return this.trainer.reset();
+      case 'evaluate':
+        return this.trainer.requestEvaluation(command.subset);
+      case 'exportWeights':
+        this.deps.post({ type: 'weights', text: await this.trainer.exportWeights() });
+        return;
+      case 'importWeights':
+        await this.trainer.importWeights(command.text, command.asNewModel);
+        return this.trainer.requestEvaluation('full');
+      case 'restoreCheckpoint':
+        await this.trainer.restoreCheckpoint();
+        return;
+      case 'importDataset':
+        return this.importDataset(command.files);
+      case 'chooseBackend':
+        await this.trainer.pause();
+        await this.useBackend(command.backend, []);
+        await this.trainer.restoreCheckpoint();
+        return;
+      default: {
+        const unknown: never = command;
+        throw new Error(`unknown command ${JSON.stringify(unknown)}`);
+      }
     }
   }
 
   /** Parses an archive here, in the worker; a bad one leaves the stored datasets as they were. */
   private async importDataset(files: { name: string; bytes: Uint8Array }[]): Promise<void> {
     const imported = importCifar(files);
-    const source = files.map((f) => f.name).join(', ');
     const id = `${imported.kind}-${Date.now().toString(36)}`;
     await this.deps.datasets.put({
       id,
       info: imported.info,
-      source,
+      source: files.map((f) => f.name).join(', '),
       importedAt: new Date(this.deps.now()).toISOString(),
       train: imported.train,
       test: imported.test,
@@ -140,37 +136,24 @@ export class WorkerHost {
   }
 
   private async useBackend(choice: BackendChoice, avoid: BackendName[]): Promise<void> {
-    const ready = await this.deps.selectBackend(choice, avoid);
-    this.backend = ready.backend;
-    this.deps.post({ type: 'ready', ...ready });
-  }
-
-  /** A lost GPU: move to the next backend and continue from the last checkpoint. */
-  private onTrainerEvent(event: WorkerEvent): void {
-    this.deps.post(event);
-    if (event.type === 'error' && event.name === 'DeviceLost' && !this.recovering && this.backend) {
-      this.recovering = true;
-      const lost = this.backend;
-      void this.useBackend('auto', [lost])
-        .then(() => this.trainer.restoreCheckpoint())
-        .catch((e) => this.report(e))
-        .finally(() => {
-          this.recovering = false;
-        });
-    }
-  }
-
-  private report(e: unknown): void {
-    const err = e as Error & { hint?: string | null };
-    this.deps.post({
-      type: 'error',
-      name: err.name ?? 'Error',
-      message: err.message ?? String(e),
-      hint: err.hint ?? null,
+    const { backend, adapter, fallbacks, lost } = await this.deps.selectBackend(choice, avoid);
+    const generation = ++this.backendGeneration;
+    this.deps.post({ type: 'ready', backend, adapter, fallbacks });
+    void lost?.then((reason) => {
+      if (generation === this.backendGeneration) void this.recoverFromLostDevice(backend, reason);
     });
   }
 
-  dispose(): void {
-    this.trainer.dispose();
+  /**
+   * A lost GPU: the run stops where it is (its weights on that device are gone), the next backend
+   * starts, and training continues from the last checkpoint once the user resumes.
+   */
+  private async recoverFromLostDevice(lost: BackendName, reason: string): Promise<void> {
+    this.deps.post(errorEvent(new DeviceLostError(lost, reason)));
+    await this.trainer.stop();
+    await this.enqueue(async () => {
+      await this.useBackend('auto', [lost]);
+      await this.trainer.restoreCheckpoint();
+    });
   }
 }

@@ -4,8 +4,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../sll/lossNames.ts';
 
-export { LOSS_NAMES, type LossName, isLossName } from '../sll/lossNames.ts';
-
 export const XENT_OFFSET = (3 * Math.SQRT2) / 2;
 export const XENT_TEMPERATURE = 0.25;
 export const HINGE_MARGIN = 0.7;

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from './adam.ts';
-import { type LossName, trainingLoss } from './losses.ts';
+import type { LossName } from '../sll/lossNames.ts';
+import { trainingLoss } from './losses.ts';
 import type { SllModel } from './model.ts';
 
 export interface StepResult {

@@ -15,6 +15,11 @@ interface GpuAdapterLike {
   info?: GpuAdapterInfo;
 }
 
+/** What tfjs's WebGPU backend holds: the device, whose `lost` settles when the GPU goes away. */
+interface GpuDeviceLike {
+  lost: Promise<{ reason?: string; message?: string }>;
+}
+
 interface NavigatorWithGpu {
   gpu?: { requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null> };
 }
@@ -58,7 +63,12 @@ export const browserBackendProbe: BackendProbe = async (name, { forced }) => {
       const label = gpuAdapterLabel(adapter.info ?? {});
       refuseSoftware(label, forced);
       await start('webgpu');
-      return { adapter: label || 'WebGPU adapter (no details given)' };
+      const device = (tf.backend() as unknown as { device: GpuDeviceLike }).device;
+      // 'destroyed' is tfjs letting the device go on purpose, not a failure.
+      const lost = device.lost.then((info) =>
+        info.reason === 'destroyed' ? new Promise<string>(() => {}) : info.message || 'no reason given',
+      );
+      return { adapter: label || 'WebGPU adapter (no details given)', lost };
     }
     case 'webgl': {
       if (typeof OffscreenCanvas === 'undefined') throw new Error('no OffscreenCanvas in this worker');
@@ -71,7 +81,13 @@ export const browserBackendProbe: BackendProbe = async (name, { forced }) => {
       ) as string;
       refuseSoftware(renderer ?? '', forced);
       await start('webgl');
-      return { adapter: renderer || null };
+      const canvas = (tf.backend() as unknown as { gpgpu: { gl: WebGL2RenderingContext } }).gpgpu.gl.canvas;
+      const lost = new Promise<string>((resolve) =>
+        canvas.addEventListener('webglcontextlost', () => resolve('the WebGL context was lost'), {
+          once: true,
+        }),
+      );
+      return { adapter: renderer || null, lost };
     }
     case 'wasm': {
       await start('wasm');

@@ -7,14 +7,14 @@ import { cacheStorageByteCache } from '../data/byteCache.ts';
 import type { DatasetStore } from '../data/datasetStore.ts';
 import { type LoadProgress, openDataset } from '../data/loader.ts';
 import type { WorkerEvent } from '../protocol.ts';
-import type { TrainingData } from '../engine/trainer.ts';
+import type { LoadedDataset } from '../data/dataset.ts';
 
 export function browserDataSource(
   datasetsBaseUrl: string,
   importedStore: () => DatasetStore,
-): (id: string, post: (e: WorkerEvent) => void) => Promise<TrainingData> {
-  const loaded = new Map<string, Promise<TrainingData>>();
-  const load = async (id: string, post: (e: WorkerEvent) => void): Promise<TrainingData> => {
+): (id: string, post: (e: WorkerEvent) => void) => Promise<LoadedDataset> {
+  const loaded = new Map<string, Promise<LoadedDataset>>();
+  const load = async (id: string, post: (e: WorkerEvent) => void): Promise<LoadedDataset> => {
     if (id !== 'cifar10') {
       const stored = await importedStore().get(id);
       if (!stored) throw new Error(`dataset "${id}" is not stored in this browser (import it again)`);

@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 /**
- * The training worker: wires `WorkerHost` to postMessage. All logic lives in plain classes.
+ * The training worker: wires `EngineHost` to postMessage. All logic lives in plain classes.
  */
 import * as tf from '@tensorflow/tfjs';
 import { indexedDbDatasetStore } from './indexedDbDatasetStore.ts';
@@ -11,7 +11,7 @@ import { indexedDbCheckpointStore } from './indexedDbCheckpointStore.ts';
 import type { Command, WorkerEvent, WorkerInit } from '../protocol.ts';
 import { transferablesOf } from './transferables.ts';
 import { type BackendChoice } from '../sll/backendNames.ts';
-import { WorkerHost } from '../engine/engineHost.ts';
+import { EngineHost } from '../engine/engineHost.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (event: WorkerEvent) => scope.postMessage(event, transferablesOf(event));
@@ -28,11 +28,11 @@ const yieldToEvents = () =>
 
 tf.enableProdMode();
 const datasets = indexedDbDatasetStore();
-let host: WorkerHost | null = null;
+let host: EngineHost | null = null;
 let ready: Promise<void> = Promise.resolve();
 
 function start(backend: BackendChoice, datasetsUrl: string): void {
-  const h = new WorkerHost({
+  const h = new EngineHost({
     post,
     selectBackend: (choice, avoid) => selectBackend(choice, browserBackendProbe, undefined, avoid),
     loadData: browserDataSource(datasetsUrl, () => datasets),

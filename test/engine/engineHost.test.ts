@@ -8,7 +8,7 @@ import type { Command, WorkerEvent } from '../../src/protocol.ts';
 import type { BackendName } from '../../src/sll/backendNames.ts';
 import type { TrainConfig } from '../../src/sll/trainConfig.ts';
 import { toyData } from '../helpers/toyData.ts';
-import { WorkerHost } from '../../src/engine/engineHost.ts';
+import { EngineHost } from '../../src/engine/engineHost.ts';
 
 describe('backend selection', () => {
   it('tries webgpu, webgl, wasm, cpu in order and says why each one was passed over', async () => {
@@ -71,30 +71,28 @@ function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
   };
 }
 
-function host(options: { failAtStep?: number; store?: CheckpointStore } = {}) {
+function host(options: { loseDeviceAtStep?: number; store?: CheckpointStore } = {}) {
   const events: WorkerEvent[] = [];
-  let failed = false;
   const backends: string[] = [];
-  const h = new WorkerHost({
+  let steps = 0;
+  let loseDevice: (reason: string) => void = () => {};
+  const h = new EngineHost({
     post: (e) => events.push(e),
     selectBackend: async (choice, avoid) => {
       backends.push(`${choice} avoid=${avoid.join(',')}`);
-      return { backend: 'cpu', adapter: null, fallbacks: [] };
+      // The first backend's device goes away mid-run, as WebGPU's device.lost reports it.
+      const lost =
+        backends.length === 1 ? new Promise<string>((resolve) => (loseDevice = resolve)) : undefined;
+      return { backend: 'cpu', adapter: null, fallbacks: [], lost };
     },
     loadData: async () => toyData(),
     store: options.store ?? memoryCheckpointStore(),
     datasets: memoryDatasetStore(),
     now: () => Date.now(),
+    // Called once after every training step.
     yieldToEvents: async () => {
-      // Simulates the GPU going away in the middle of a run, once.
-      if (
-        !failed &&
-        options.failAtStep !== undefined &&
-        h.trainerForTests.currentStep >= options.failAtStep
-      ) {
-        failed = true;
-        throw new Error('GPU device was lost');
-      }
+      steps += 1;
+      if (steps === options.loseDeviceAtStep) loseDevice('the driver was reset');
       await new Promise((r) => setImmediate(r));
     },
   });
@@ -105,7 +103,13 @@ function host(options: { failAtStep?: number; store?: CheckpointStore } = {}) {
   return { h, events, backends, until };
 }
 
-describe('WorkerHost', () => {
+/** The step of the last event of a kind that carries one. */
+function lastStepOf(events: WorkerEvent[], type: 'model' | 'state'): number {
+  const last = events.filter((e) => e.type === type).at(-1);
+  return last && 'step' in last ? last.step : -1;
+}
+
+describe('EngineHost', () => {
   it('reports the backend, trains on start, evaluates and exports on request', async () => {
     const { h, events, until } = host();
     await h.init('cpu');
@@ -148,25 +152,27 @@ describe('WorkerHost', () => {
     expect(backends).toEqual(['auto avoid=', 'wasm avoid=']);
     const paused = events.filter((e) => e.type === 'state').at(-1);
     expect(paused).toMatchObject({ state: 'paused' });
-    expect(h.trainerForTests.currentStep).toBeGreaterThanOrEqual(3);
+    expect(lastStepOf(events, 'model')).toBeGreaterThanOrEqual(3);
     expect(tf.getBackend()).toBe('cpu');
     h.dispose();
   });
 
   it('recovers from a lost device on the next backend, from the last checkpoint', async () => {
-    const { h, events, backends, until } = host({ failAtStep: 5 });
+    const { h, events, backends, until } = host({ loseDeviceAtStep: 5 });
     await h.init('auto');
     await h.handle({ type: 'configure', config: config({ epochs: 3, checkpointEvery: 4 }) });
     await h.handle({ type: 'start' });
     const error = await until((e) => e.type === 'error');
     expect(error).toMatchObject({
       name: 'DeviceLost',
-      hint: expect.stringMatching(/smaller batch or preset/),
+      message: 'the cpu device was lost (the driver was reset)',
+      hint: expect.stringMatching(/next backend/),
     });
     await until((e) => e.type === 'state' && e.state === 'paused');
     expect(backends).toEqual(['auto avoid=', 'auto avoid=cpu']);
     expect(events.filter((e) => e.type === 'ready')).toHaveLength(2);
-    expect(h.trainerForTests.currentStep).toBe(4);
+    expect(lastStepOf(events, 'model')).toBe(4);
+    expect(events.filter((e) => e.type === 'error')).toHaveLength(1);
     h.dispose();
   });
 
@@ -178,7 +184,7 @@ describe('WorkerHost', () => {
     await first.h.handle({ type: 'start' });
     await first.until((e) => e.type === 'metrics' && e.step >= 3);
     await first.h.handle({ type: 'pause' });
-    const pausedAt = first.h.trainerForTests.currentStep;
+    const pausedAt = lastStepOf(first.events, 'state');
     first.h.dispose();
 
     const second = host({ store });

@@ -115,7 +115,7 @@ describe('Trainer', () => {
     expect((await second.trainer.announceCheckpoint())!.step).toBe(7);
     expect(second.events[0]).toMatchObject({ type: 'resumable', step: 7, totalSteps: 12 });
     expect(await second.trainer.restoreCheckpoint()).toBe(true);
-    await second.trainer.resume();
+    await second.trainer.start();
     expect(second.trainer.currentStep).toBe(12);
     const resumed = await weightsOf(second.trainer);
     for (const [name, bits] of expected) expect(resumed.get(name), name).toEqual(bits);

@@ -1,5 +1,5 @@
 /** A small learnable dataset for trainer tests: the class is the brightest quadrant of the image. */
-import type { TrainingData } from '../../src/engine/trainer.ts';
+import type { LoadedDataset } from '../../src/data/dataset.ts';
 import { quadrantImages } from './tensors.ts';
 import type { DatasetSplit } from '../../src/data/dataset.ts';
 
@@ -10,7 +10,7 @@ function toySplit(n: number, seed: number): DatasetSplit {
   return { n, imageSize: TOY_IMAGE_SIZE, channels: 3, ...quadrantImages(n, TOY_IMAGE_SIZE, seed) };
 }
 
-export function toyData(trainSize = 96, testSize = 40): TrainingData {
+export function toyData(trainSize = 96, testSize = 40): LoadedDataset {
   return {
     info: {
       name: 'toy',

@@ -2,14 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { OFFICIAL_LEARNING_RATE } from '../../kernels/adam.ts';
 import { PRESET_NAMES, isPresetName } from '../../sll/arch.ts';
-import { LOSS_NAMES, isLossName } from '../../kernels/losses.ts';
-import { memoryCheckpointStore } from '../../engine/checkpoints.ts';
+import { LOSS_NAMES, isLossName } from '../../sll/lossNames.ts';
 import type { WorkerEvent } from '../../protocol.ts';
 import type { TrainConfig } from '../../sll/trainConfig.ts';
-import { Trainer, type TrainingData } from '../../engine/trainer.ts';
+import type { LoadedDataset } from '../../data/dataset.ts';
 import { CliError } from '../errors.ts';
 import { integerOption } from '../io.ts';
 import { startNodeBackend } from '../nodeBackend.ts';
+import { nodeTrainer } from '../nodeTrainer.ts';
 import { resolveArch } from './init.ts';
 
 export const TRAIN_HELP = `Usage: sll-lab train (--preset NAME | --arch FILE.json) --epochs N --out W.json
@@ -110,7 +110,7 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
 
   const backend = await startNodeBackend(values.backend);
   const { loadCifar10Node } = await import('../nodeDataset.ts');
-  const loadData = (): Promise<TrainingData> => loadCifar10Node({ train: trainLimit });
+  const loadData = (): Promise<LoadedDataset> => loadCifar10Node({ train: trainLimit });
 
   const tty = !values.json && process.stdout.isTTY === true;
   let failure: WorkerEvent | null = null;
@@ -142,14 +142,7 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
     out(
       `training ${values.preset ?? values.arch} on ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}`,
     );
-  const trainer = new Trainer({
-    emit,
-    loadData,
-    store: memoryCheckpointStore(),
-    now: () => Date.now(),
-    yieldToEvents: () => new Promise((resolve) => setImmediate(resolve)),
-    metricsIntervalMs: tty ? 200 : 1000,
-  });
+  const trainer = nodeTrainer({ emit, loadData, metricsIntervalMs: tty ? 200 : 1000 });
   trainer.configure(config);
   await trainer.start();
   if (trainer.runState !== 'done' || failure) {

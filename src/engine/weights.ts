@@ -1,0 +1,38 @@
+/** A run's weights as an `sll-lab/weights` file, and the checks before a file replaces them. */
+import type { Arch } from '../sll/arch.ts';
+import { type LoadedWeights, parseWeights, serializeWeights } from '../sll/weightsJson.ts';
+import { TrainerError } from './errors.ts';
+import { type Run, describeArch } from './run.ts';
+
+/** The current weights, with the run's config and latest metrics and evaluation. */
+export async function exportRunWeights(run: Run, exportedAt: string): Promise<string> {
+  const params = await run.model.exportParams();
+  return serializeWeights(run.model.arch, params, {
+    config: run.config,
+    step: run.step,
+    metrics: run.metrics.at(-1) ?? null,
+    evaluation: run.evaluations.at(-1) ?? null,
+    exportedAt,
+  });
+}
+
+/**
+ * Reads a weights file. When a file for another network may not replace the current one, the
+ * error names both networks.
+ */
+export function readWeightsFor(text: string, current: Arch | null, asNewModel: boolean): LoadedWeights {
+  const loaded = parseWeights(text);
+  if (!asNewModel && !sameArch(loaded.arch, current)) {
+    throw new TrainerError(
+      'ArchitectureMismatch',
+      `these weights are for a different network (${describeArch(loaded.arch)}) than the current one` +
+        (current ? ` (${describeArch(current)})` : ''),
+      'load them as a new model, or change the architecture to match',
+    );
+  }
+  return loaded;
+}
+
+export function sameArch(a: Arch, b: Arch | null): boolean {
+  return b !== null && JSON.stringify(a) === JSON.stringify(b);
+}
