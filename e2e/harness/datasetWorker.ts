@@ -1,6 +1,6 @@
 // Loads the shipped dataset the way the app's training worker does: openDataset with the real
 // fetch, the Cache API and the browser's PNG decoder, test split first, then train.
-import { cacheStorageByteCache } from '../../src/data/byteCache.ts';
+import { cacheStorageByteCache } from '../../src/worker/cacheStorageByteCache.ts';
 import { decodePngInBrowser } from '../../src/worker/browserPngDecoder.ts';
 import { openDataset, type LoadProgress } from '../../src/data/loader.ts';
 import { sha256Hex } from '../../src/data/sha256.ts';

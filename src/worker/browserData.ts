@@ -3,7 +3,7 @@
  * progress) or an imported archive from IndexedDB. Each is loaded once per worker.
  */
 import { decodePngInBrowser } from './browserPngDecoder.ts';
-import { cacheStorageByteCache } from '../data/byteCache.ts';
+import { cacheStorageByteCache } from './cacheStorageByteCache.ts';
 import type { DatasetStore } from '../data/datasetStore.ts';
 import { type LoadProgress, openDataset } from '../data/loader.ts';
 import type { WorkerEvent } from '../protocol.ts';

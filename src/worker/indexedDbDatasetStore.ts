@@ -1,3 +1,4 @@
+import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import {
   summarize,
   type DatasetStore,
@@ -8,62 +9,53 @@ import {
 const SUMMARIES = 'summaries';
 const DATASETS = 'datasets';
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-function done(transaction: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    transaction.oncomplete = () => resolve();
-    transaction.onerror = () => reject(transaction.error);
-    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
-  });
+interface DatasetsDb extends DBSchema {
+  [SUMMARIES]: { key: string; value: StoredDatasetSummary };
+  [DATASETS]: { key: string; value: StoredDataset };
 }
 
 /**
- * Imported datasets in IndexedDB. Summaries live in their own store so listing them never reads
- * the pixels; both stores change in one transaction, so a dataset is either wholly there or absent.
+ * What idb's openDB does (open, create the stores on upgrade, wrap the request), but from the
+ * given factory: openDB always uses the global `indexedDB`, and the tests pass a fresh one each.
+ */
+function open(factory: IDBFactory, dbName: string): Promise<IDBPDatabase<DatasetsDb>> {
+  const request = factory.open(dbName, 1);
+  request.onupgradeneeded = () => {
+    request.result.createObjectStore(SUMMARIES, { keyPath: 'id' });
+    request.result.createObjectStore(DATASETS, { keyPath: 'id' });
+  };
+  return wrap(request) as Promise<IDBPDatabase<DatasetsDb>>;
+}
+
+/**
+ * Imported datasets in IndexedDB (through idb). Summaries live in their own store so listing them
+ * never reads the pixels; both stores change in one transaction, so a dataset is either wholly
+ * there or absent.
  */
 export function indexedDbDatasetStore(
   dbName = 'sll-lab-datasets',
   factory: IDBFactory = indexedDB,
 ): DatasetStore {
-  let opened: Promise<IDBDatabase> | null = null;
-  const db = () => {
-    opened ??= new Promise((resolve, reject) => {
-      const req = factory.open(dbName, 1);
-      req.onupgradeneeded = () => {
-        req.result.createObjectStore(SUMMARIES, { keyPath: 'id' });
-        req.result.createObjectStore(DATASETS, { keyPath: 'id' });
-      };
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    return opened;
-  };
+  let opened: Promise<IDBPDatabase<DatasetsDb>> | null = null;
+  const db = () => (opened ??= open(factory, dbName));
   return {
     async list() {
-      const tx = (await db()).transaction(SUMMARIES, 'readonly');
-      return request<StoredDatasetSummary[]>(tx.objectStore(SUMMARIES).getAll());
+      return (await db()).getAll(SUMMARIES);
     },
     async get(id) {
-      const tx = (await db()).transaction(DATASETS, 'readonly');
-      return request<StoredDataset | undefined>(tx.objectStore(DATASETS).get(id));
+      return (await db()).get(DATASETS, id);
     },
     async put(dataset) {
       const tx = (await db()).transaction([SUMMARIES, DATASETS], 'readwrite');
-      tx.objectStore(DATASETS).put(dataset);
-      tx.objectStore(SUMMARIES).put(summarize(dataset));
-      await done(tx);
+      await Promise.all([
+        tx.objectStore(DATASETS).put(dataset),
+        tx.objectStore(SUMMARIES).put(summarize(dataset)),
+        tx.done,
+      ]);
     },
     async delete(id) {
       const tx = (await db()).transaction([SUMMARIES, DATASETS], 'readwrite');
-      tx.objectStore(DATASETS).delete(id);
-      tx.objectStore(SUMMARIES).delete(id);
-      await done(tx);
+      await Promise.all([tx.objectStore(DATASETS).delete(id), tx.objectStore(SUMMARIES).delete(id), tx.done]);
     },
   };
 }

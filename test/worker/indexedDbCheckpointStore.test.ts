@@ -1,0 +1,105 @@
+// idb checks values against the global IDB* classes, so fake-indexeddb installs them (and a global
+// indexedDB, unused here: each test passes its own fresh factory).
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { type Checkpoint, CHECKPOINT_VERSION } from '../../src/engine/checkpoints.ts';
+import { presetArch } from '../../src/sll/arch.ts';
+import { indexedDbCheckpointStore } from '../../src/worker/indexedDbCheckpointStore.ts';
+
+function checkpoint(step: number): Checkpoint {
+  return {
+    version: CHECKPOINT_VERSION,
+    savedAt: 1_700_000_000_000 + step,
+    config: {
+      preset: 'tiny',
+      arch: presetArch('tiny'),
+      dataset: 'cifar10',
+      loss: 'xent',
+      learningRate: 0.01,
+      batchSize: 16,
+      epochs: 2,
+      augment: false,
+      seed: 3,
+      trainLimit: 0,
+      evalEvery: 0,
+      evalSubset: 40,
+      checkpointEvery: 4,
+      checkpointSeconds: 0,
+    },
+    step,
+    totalSteps: 100,
+    params: [
+      ['layer.0.weight', Float32Array.from([1, -2, 3.5, step])],
+      ['layer.0.bias', Float32Array.from([0.25])],
+    ],
+    adam: { step, m: [new Float32Array([0.1, 0.2])], v: [new Float32Array([0.3, 0.4])] },
+    history: {
+      metrics: [{ step, epoch: 0, loss: 1.5, trainAccuracy: 0.25, learningRate: 0.01, imagesPerSecond: 900 }],
+      evaluations: [],
+    },
+  };
+}
+
+/** Writes a record the way the hand-written IndexedDB code before idb did, names and all. */
+function writeAsBefore(factory: IDBFactory, value: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = factory.open('sll-lab-checkpoints', 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('checkpoints');
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const tx = req.result.transaction('checkpoints', 'readwrite');
+      tx.objectStore('checkpoints').put(value, 'latest');
+      tx.oncomplete = () => {
+        req.result.close();
+        resolve();
+      };
+      tx.onerror = () => reject(tx.error);
+    };
+  });
+}
+
+describe('IndexedDB checkpoint store', () => {
+  it('saves, loads the latest, and clears', async () => {
+    const store = indexedDbCheckpointStore(new IDBFactory());
+    expect(await store.load()).toBeNull();
+    await store.save(checkpoint(4));
+    await store.save(checkpoint(8));
+    const back = await store.load();
+    expect(back).toEqual(checkpoint(8));
+    expect(back!.params[0][1]).toBeInstanceOf(Float32Array);
+    await store.clear();
+    expect(await store.load()).toBeNull();
+    await store.clear(); // clearing nothing is fine
+  });
+
+  it('rejects a checkpoint written by another version', async () => {
+    const factory = new IDBFactory();
+    const store = indexedDbCheckpointStore(factory);
+    await store.save({ ...checkpoint(4), version: CHECKPOINT_VERSION + 1 } as unknown as Checkpoint);
+    expect(await store.load()).toBeNull();
+    await writeAsBefore(factory, { ...checkpoint(4), version: 0 });
+    expect(await store.load()).toBeNull();
+  });
+
+  it('reads what the earlier code stored (same database, store and key)', async () => {
+    const factory = new IDBFactory();
+    await writeAsBefore(factory, checkpoint(12));
+    expect(await indexedDbCheckpointStore(factory).load()).toEqual(checkpoint(12));
+  });
+
+  it('closes its connection after each call, so the database can be deleted at once', async () => {
+    const factory = new IDBFactory();
+    const store = indexedDbCheckpointStore(factory, 'test-checkpoints');
+    await store.save(checkpoint(4));
+    await store.load();
+    const blocked = await new Promise<boolean>((resolve, reject) => {
+      const req = factory.deleteDatabase('test-checkpoints');
+      req.onblocked = () => resolve(true);
+      req.onsuccess = () => resolve(false);
+      req.onerror = () => reject(req.error);
+    });
+    expect(blocked).toBe(false);
+    expect(await store.load()).toBeNull();
+  });
+});
