@@ -3,7 +3,7 @@
  * backward, with the rest (dense layers on the batch, pooling, loss, Adam, uploads) by difference.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SllModel } from '../src/kernels/model.ts';
+import { type SllModel, padChannels } from '../src/kernels/model.ts';
 import type { ParamRole } from '../src/sll/params.ts';
 import { sllConvLayer, sllConvScaling } from '../src/kernels/sllConv.ts';
 import { sllDenseScaling } from '../src/kernels/sllDense.ts';
@@ -62,16 +62,8 @@ export async function measureBreakdown(
     [...weights, ...qs],
   );
 
-  const { width, inChannels } = model.arch;
   const scalings = tf.tidy(() => kernels.map((k) => sllConvScaling(k)));
-  const images = tf.tidy(() =>
-    tf.pad(tf.tensor4d(batch.images, batch.shape), [
-      [0, 0],
-      [0, 0],
-      [0, 0],
-      [0, width - inChannels],
-    ]),
-  );
+  const images = tf.tidy(() => padChannels(tf.tensor4d(batch.images, batch.shape), model.arch));
   try {
     const convMs = await time(() => {
       const out = kernels.reduce((x, k, i) => sllConvLayer(x, k, convBiases[i], scalings[i]), images);

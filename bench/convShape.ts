@@ -1,4 +1,5 @@
 // Free of tfjs, so the benchmark page (not only its worker) can name a shape.
+import { presetArch } from '../src/sll/arch.ts';
 
 /** Conv layer shape: an SLL convolution, size x size, channels -> channels, 3x3. */
 export interface ConvShape {
@@ -8,4 +9,7 @@ export interface ConvShape {
 }
 
 /** The `lab` preset's layer at `batch`: the shape every formulations table is timed at. */
-export const labLayerShape = (batch: number): ConvShape => ({ batch, size: 32, channels: 16 });
+export function labLayerShape(batch: number): ConvShape {
+  const lab = presetArch('lab');
+  return { batch, size: lab.imageSize, channels: lab.width };
+}

@@ -1,4 +1,4 @@
-/** The benchmark table as printed by `npm run bench` and pasted into the README. */
+/** The benchmark table as printed by `npm run bench` and pasted into docs/performance.md. */
 import type { FormulationTiming } from './formulations.ts';
 import { type BenchRow, isMeasured } from './rows.ts';
 

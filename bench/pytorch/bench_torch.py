@@ -1,5 +1,5 @@
 """PyTorch side of `npm run bench`: the same SLL network, batch and loss, timed on this machine's CPU
-(or, with --device cuda, its GPU: how the GPU reference in README "Performance" was taken).
+(or, with --device cuda, its GPU: how the GPU reference in docs/performance.md was taken).
 
     python3 bench/pytorch/bench_torch.py --arch '<Arch JSON>' --batch 64 --eval-batch 250 \
         --steps 5 --budget-s 20 [--device cuda]

@@ -1,6 +1,6 @@
-"""A PyTorch SLL network written from docs/sll-spec.md (our reference, not the authors' code).
+"""A PyTorch SLL network written from docs/math.md (our reference, not the authors' code).
 
-Its parameter names and shapes are the official module's `state_dict` layout (spec section 6), so
+Its parameter names and shapes are the official module's `state_dict` layout (docs/math.md §6), so
 an sll-lab/weights JSON file loads with `load_state_dict(strict=True)`.
 
     python3 bench/pytorch/sll_torch.py logits --weights W.json --images X.npy --out L.npy [--float64]
@@ -28,7 +28,7 @@ class SllConv(nn.Module):
         self.q = nn.Parameter(torch.empty(inner))
 
     def scaling(self):
-        # q cancels in the official conv t-vector (spec 2.1), so it is not used.
+        # q cancels in the official conv t-vector (docs/math.md §2.1), so it is not used.
         ktk = F.conv2d(self.kernel, self.kernel, padding=2)
         return safe_inverse(ktk.abs().sum((1, 2, 3)))
 

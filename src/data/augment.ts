@@ -18,7 +18,7 @@ export interface AugmentConfig {
   } | null;
 }
 
-/** Spec section 3: crop 32 with 4-pixel reflect padding, flip, ColorJitter(0.1, (0.5, 2), (0.3, 2), 0.02). */
+/** docs/math.md §3: crop 32 with 4-pixel reflect padding, flip, ColorJitter(0.1, (0.5, 2), (0.3, 2), 0.02). */
 export const OFFICIAL_AUGMENT: AugmentConfig = {
   enabled: true,
   cropPadding: 4,

@@ -8,7 +8,7 @@ export interface DatasetInfo {
   imageSize: number;
   channels: number;
   classNames: string[];
-  /** Per-channel normalisation of inputs in [0, 1] (spec 2.3). */
+  /** Per-channel normalisation of inputs in [0, 1] (docs/math.md §2.3). */
   mean: number[];
   std: number[];
 }

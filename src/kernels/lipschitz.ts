@@ -1,5 +1,5 @@
 /**
- * Lipschitz checks (spec 5 and 8): the largest singular value of a layer's "linear part" by power
+ * Lipschitz checks (docs/math.md §5 and §8): the largest singular value of a layer's "linear part" by power
  * iteration on the gradient of ||f(c + v) - f(c)||^2, as the official compute_lip.py does with c = 0
  * and unit v. With a random centre c and a small v, the same iteration estimates the norm of the
  * layer's Jacobian at c — the stronger check.

@@ -1,5 +1,5 @@
 /**
- * The official training losses (spec 3 and 8), averaged over the batch.
+ * The official training losses (docs/math.md §3 and §8), averaged over the batch.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../sll/lossNames.ts';

@@ -1,11 +1,10 @@
 /**
  * 2-D matrix products whose forward and gradients take the fastest form on the running backend.
  *
- * tfjs-backend-wasm 4.22 runs `matMul` with a transposed operand 15-30x slower than a plain one
- * (512 x 2880 x 512 in Node on this 2-core machine: 29 GFLOP/s plain, 1.9 with transposeB, 1.0 with
- * transposeA); transposing the operand first costs far less (49 ms for 2048 x 2880) and the
- * product then runs at 18-22 GFLOP/s. The CPU backend is as fast either way (0.7-0.8 GFLOP/s) and
- * the GPU backends read transposed operands in the shader, so they keep the flags.
+ * tfjs-backend-wasm 4.22 runs `matMul` with a transposed operand an order of magnitude slower than
+ * a plain one, and transposing the operand first costs far less (docs/performance.md has the
+ * measurements). The CPU backend is as fast either way and the GPU backends read transposed
+ * operands in the shader, so they keep the flags.
  */
 import * as tf from '@tensorflow/tfjs';
 

@@ -1,5 +1,5 @@
 /**
- * The SLL network (spec 2.3) as tfjs variables, computing in NHWC. Weights enter and leave in
+ * The SLL network (docs/math.md §2.3) as tfjs variables, computing in NHWC. Weights enter and leave in
  * PyTorch layout (`ParamMap`), converted once here.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -45,6 +45,17 @@ export interface SllLayerFn {
 export interface Scalings {
   conv: tf.Tensor1D[];
   dense: tf.Tensor1D[];
+}
+
+/** The trunk's input: images `[N, H, W, inChannels]` zero-padded to the arch's width (docs/math.md §2.3). */
+export function padChannels(x: tf.Tensor4D, arch: Arch): tf.Tensor4D {
+  if (arch.width <= arch.inChannels) return x;
+  return tf.pad(x, [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, arch.width - arch.inChannels],
+  ]);
 }
 
 export class SllModel {
@@ -101,16 +112,7 @@ export class SllModel {
   logits(images: tf.Tensor4D, scalings?: Scalings): tf.Tensor2D {
     return tf.tidy(() => {
       const t = scalings ?? this.computeScalings();
-      const { width, inChannels } = this.arch;
-      let x = tf.mul(tf.sub(images, this.mean), this.invStd) as tf.Tensor4D;
-      if (width > inChannels) {
-        x = tf.pad(x, [
-          [0, 0],
-          [0, 0],
-          [0, 0],
-          [0, width - inChannels],
-        ]);
-      }
+      let x = padChannels(tf.mul(tf.sub(images, this.mean), this.invStd) as tf.Tensor4D, this.arch);
       this.convs.forEach((c, i) => {
         x = sllConvLayer(x, c.kernel, c.bias, t.conv[i]);
       });

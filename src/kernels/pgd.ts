@@ -1,5 +1,5 @@
 /**
- * Empirical robustness (spec 5): untargeted L2 PGD as in the official evaluation (advertorch's
+ * Empirical robustness (docs/math.md §5): untargeted L2 PGD as in the official evaluation (advertorch's
  * L2PGDAttack with summed cross-entropy): 100 steps of size 2*eps/100, random start, images kept
  * in [0, 1]. A sound certificate implies: robust accuracy under attack >= certified accuracy.
  */

@@ -1,8 +1,8 @@
 /**
  * A stride-1 NHWC convolution whose gradients use only ops that every tfjs backend runs well.
  *
- * tfjs 4.22's CPU backend spends 11-18 s in Conv2DBackpropFilter where the forward conv takes
- * 0.2 s, and the WASM backend has no Conv2DBackpropFilter at all. Here every convolution (the
+ * tfjs 4.22's CPU backend is many times slower in Conv2DBackpropFilter than in the forward conv,
+ * and the WASM backend has no Conv2DBackpropFilter at all. Here every convolution (the
  * value, and the input gradient: a convolution with the adjoint filter) and the filter gradient
  * take the form that the benchmark measured fastest on the running backend (`CONV_FORMS_BY_BACKEND`).
  */
@@ -29,9 +29,8 @@ type FilterGradient = (x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, 
 /**
  * Filter gradient `dF[u, v, c, o] = sum_{n,h,w} xPad[n, h+u, w+v, c] * dy[n, h, w, o]`, written as a
  * forward conv2d with batch and channels swapped: images `[c, Hp, Wp, n]`, filter `[Ho, Wo, n, o]`.
- * Measured (batch 32, 16->16 channels, 32x32, tfjs 4.22, this 2-core machine): CPU 0.32 s vs
- * 2.6 s for im2col + matMul (the CPU backend's strided slices are slow) and 12 s for tfjs's
- * Conv2DBackpropFilter; WASM 14 ms vs 108 ms for im2col + matMul.
+ * On the CPU backend it beats im2col (whose strided slices are slow there) and tfjs's
+ * Conv2DBackpropFilter by far; docs/performance.md has the measurements.
  */
 export const filterGradientBySwap: FilterGradient = (x, dy, kh, kw, pad) =>
   tf.tidy(() => {
@@ -90,14 +89,9 @@ export interface ConvForms {
 }
 
 /**
- * The fastest form per backend, from the formulations tables of `npm run bench` (README,
- * "Performance"; lab's layer, batch 64). WASM (a 2-core machine): conv2d 12 ms against 146 ms for
- * conv2dTranspose; swapped filter gradient 30 ms against 161 (im2col). CPU: conv2dTranspose 363 ms
- * against 437; swapped 637 ms against 5,161 (im2col) and 23,492 (tfjs). On an NVIDIA H200: WebGL
- * (ANGLE/Vulkan, with `CONV_FLAGS_BY_BACKEND`) conv2d 8.0 ms, the transposed form 8.4; im2col 9.2 ms
- * against 13.2 (swapped) and 21.1 (tfjs). WebGPU (Dawn) conv2d 3.9 ms against 4.5; im2col 3.8 ms
- * against 6.1 (swapped) and 23.9 (tfjs). SwiftShader ranks WebGPU's forms the other way round
- * (conv2dTranspose 498 ms against 1,438; tfjs's gradient first): we follow the GPU.
+ * The fastest form per backend, from the formulations tables of `npm run bench` (lab's layer,
+ * batch 64; docs/performance.md): WASM and CPU measured on a 2-core machine, WebGL and WebGPU on an
+ * NVIDIA H200. SwiftShader ranks WebGPU's forms the other way round: we follow the GPU.
  */
 export const CONV_FORMS_BY_BACKEND: Record<string, ConvForms> = {
   wasm: { conv: 'conv2d', filterGradient: 'swap' },
@@ -108,9 +102,8 @@ export const CONV_FORMS_BY_BACKEND: Record<string, ConvForms> = {
 
 /**
  * tfjs flags set when a backend starts. WebGL: the packed direct convolution (WEBGL_EXP_CONV)
- * instead of tfjs's default im2row + matMul took the lab layer from 12.8 to 8.0 ms on the H200,
- * and certification of `lab` from 1,821 to 3,948 images/s (SwiftShader is 12% slower with it, but
- * no user trains on SwiftShader).
+ * instead of tfjs's default im2row + matMul, faster for the lab layer and for certification on a
+ * real GPU (docs/performance.md), though slower on SwiftShader, where no user trains.
  */
 export const CONV_FLAGS_BY_BACKEND: Record<string, Record<string, boolean>> = {
   webgl: { WEBGL_EXP_CONV: true },

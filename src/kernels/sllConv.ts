@@ -1,5 +1,5 @@
 /**
- * SDP-based Lipschitz convolution (spec 2.1), NHWC. The kernel is a tfjs filter `[k, k, cin, inner]`.
+ * SDP-based Lipschitz convolution (docs/math.md §2.1), NHWC. The kernel is a tfjs filter `[k, k, cin, inner]`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { adjointFilter, portableConv2d } from './portableConv.ts';

@@ -1,5 +1,5 @@
 /**
- * SDP-based Lipschitz dense layer (spec 2.2). The weight is `[inner, cin]` as in PyTorch.
+ * SDP-based Lipschitz dense layer (docs/math.md §2.2). The weight is `[inner, cin]` as in PyTorch.
  */
 import * as tf from '@tensorflow/tfjs';
 import { gramMatrix, matMul2d } from './matMul.ts';

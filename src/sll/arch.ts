@@ -1,5 +1,5 @@
 /**
- * SLL architectures: the plain-data description of a network (spec sections 2.3, 2.4).
+ * SLL architectures: the plain-data description of a network (docs/math.md §2.3, §2.4).
  * An `Arch` is serialisable: it crosses postMessage, lives in the URL and in weights files.
  */
 export interface Arch {
@@ -51,7 +51,7 @@ export type PresetName = (typeof PRESET_NAMES)[number];
 /**
  * The official presets use conv inner dimension 5 (the official default and the table-reproduction
  * setting; it is what makes `small` exactly 41,385,862 parameters) and dense inner dimension 2048.
- * `tiny` exists for tests; `lab` is the browser default (see README, "Presets", for how it was sized).
+ * `tiny` exists for tests; `lab` is the browser default (docs/performance.md says how it was sized).
  */
 const PRESETS: Record<PresetName, () => Arch> = {
   tiny: () => cifar10Arch(2, 1, 8, 8, 64),

@@ -1,5 +1,5 @@
 /**
- * Certification (spec 4 and 8): the certified L2 radius of each prediction, from the logits and
+ * Certification (docs/math.md §4 and §8): the certified L2 radius of each prediction, from the logits and
  * the normalised rows of the last layer. Pure JavaScript in float64 on read-back logits, so ties
  * are broken identically for the prediction and the radius (lowest class index) on every backend.
  */

@@ -17,7 +17,7 @@ export const CIFAR10_CLASSES = [
   'truck',
 ];
 
-// Spec 2.3: the official code normalises with these means and std 1.
+// docs/math.md §2.3: the official code normalises with these means and std 1.
 export const CIFAR10_MEAN = [0.4913, 0.4821, 0.4465];
 export const CIFAR100_MEAN = [0.5071, 0.4865, 0.4409];
 export const CIFAR_STD = [1, 1, 1];

@@ -1,5 +1,5 @@
 /**
- * The official initialisation (spec 2.1, 2.2, 8): Xavier-normal kernels and weights, biases
+ * The official initialisation (docs/math.md §2.1, §2.2, §8): Xavier-normal kernels and weights, biases
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), q ~ N(0, 1), and nn.Linear's default for the last layer.
  * Values are produced in PyTorch layout, in `state_dict` order, from one seeded generator.
  */

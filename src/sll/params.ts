@@ -1,5 +1,5 @@
 /**
- * Parameter names and shapes of the official PyTorch module (spec section 6), and the conversion
+ * Parameter names and shapes of the official PyTorch module (docs/math.md §6), and the conversion
  * between PyTorch layout (what weights files hold) and the layout the tfjs model computes in.
  */
 import { type Arch, KERNEL_SIZE, convInnerChannels, denseInnerFeatures, featureCount } from './arch.ts';

@@ -1,5 +1,5 @@
 /**
- * The official "interp" learning-rate schedule (spec 3 and 8).
+ * The official "interp" learning-rate schedule (docs/math.md §3 and §8).
  */
 
 /** Optimiser steps of a run: `epochs * floor(trainSize / batch)` (the last partial batch is dropped). */

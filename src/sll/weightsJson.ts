@@ -1,5 +1,5 @@
 /**
- * The `sll-lab/weights` version 1 file (spec section 6): export, and a strict import that explains
+ * The `sll-lab/weights` version 1 file (docs/math.md §6): export, and a strict import that explains
  * every problem and returns either a complete, validated set of parameters or an error.
  */
 import { ArchError, type Arch, validateArch } from './arch.ts';

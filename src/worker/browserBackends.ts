@@ -42,7 +42,7 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
 });
 
-/** Software GPUs emulate on the CPU, where WASM is several times faster (measured: README). */
+/** Software GPUs emulate on the CPU, where WASM is several times faster (measured: docs/performance.md). */
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|software|microsoft basic render/i;
 
 function refuseSoftware(label: string, forced: boolean): void {

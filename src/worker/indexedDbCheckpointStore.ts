@@ -1,4 +1,4 @@
-import { wrap, type DBSchema, type IDBPDatabase, type IDBPObjectStore } from 'idb';
+import { type DBSchema, type IDBPObjectStore, openDB } from 'idb';
 import { type Checkpoint, CHECKPOINT_VERSION, type CheckpointStore } from '../engine/checkpoints.ts';
 
 const STORE = 'checkpoints';
@@ -16,27 +16,14 @@ type Store<Mode extends IDBTransactionMode> = IDBPObjectStore<
   Mode
 >;
 
-/**
- * What idb's openDB does (open, create the store on upgrade, wrap the request), but from the
- * given factory: openDB always uses the global `indexedDB`, and the tests pass a fresh one each.
- */
-function open(factory: IDBFactory, dbName: string): Promise<IDBPDatabase<CheckpointsDb>> {
-  const request = factory.open(dbName, 1);
-  request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-  return wrap(request) as Promise<IDBPDatabase<CheckpointsDb>>;
-}
-
 /** The latest checkpoint in IndexedDB (`sll-lab-checkpoints`, through idb), one record. */
-export function indexedDbCheckpointStore(
-  factory: IDBFactory = indexedDB,
-  dbName = 'sll-lab-checkpoints',
-): CheckpointStore {
+export function indexedDbCheckpointStore(dbName = 'sll-lab-checkpoints'): CheckpointStore {
   // Opened for each call and closed after it, so no connection outlives the operation.
   const withStore = async <T, Mode extends IDBTransactionMode>(
     mode: Mode,
     fn: (store: Store<Mode>) => Promise<T>,
   ): Promise<T> => {
-    const db = await open(factory, dbName);
+    const db = await openDB<CheckpointsDb>(dbName, 1, { upgrade: (d) => void d.createObjectStore(STORE) });
     try {
       const tx = db.transaction(STORE, mode);
       const [result] = await Promise.all([fn(tx.store), tx.done]);

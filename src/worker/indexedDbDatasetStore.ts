@@ -1,4 +1,4 @@
-import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import {
   summarize,
   type DatasetStore,
@@ -15,29 +15,19 @@ interface DatasetsDb extends DBSchema {
 }
 
 /**
- * What idb's openDB does (open, create the stores on upgrade, wrap the request), but from the
- * given factory: openDB always uses the global `indexedDB`, and the tests pass a fresh one each.
- */
-function open(factory: IDBFactory, dbName: string): Promise<IDBPDatabase<DatasetsDb>> {
-  const request = factory.open(dbName, 1);
-  request.onupgradeneeded = () => {
-    request.result.createObjectStore(SUMMARIES, { keyPath: 'id' });
-    request.result.createObjectStore(DATASETS, { keyPath: 'id' });
-  };
-  return wrap(request) as Promise<IDBPDatabase<DatasetsDb>>;
-}
-
-/**
  * Imported datasets in IndexedDB (through idb). Summaries live in their own store so listing them
  * never reads the pixels; both stores change in one transaction, so a dataset is either wholly
  * there or absent.
  */
-export function indexedDbDatasetStore(
-  dbName = 'sll-lab-datasets',
-  factory: IDBFactory = indexedDB,
-): DatasetStore {
+export function indexedDbDatasetStore(dbName = 'sll-lab-datasets'): DatasetStore {
   let opened: Promise<IDBPDatabase<DatasetsDb>> | null = null;
-  const db = () => (opened ??= open(factory, dbName));
+  const db = () =>
+    (opened ??= openDB<DatasetsDb>(dbName, 1, {
+      upgrade(d) {
+        d.createObjectStore(SUMMARIES, { keyPath: 'id' });
+        d.createObjectStore(DATASETS, { keyPath: 'id' });
+      },
+    }));
   return {
     async list() {
       return (await db()).getAll(SUMMARIES);

@@ -26,7 +26,7 @@ describe('gradients of the whole network', () => {
     for (let i = 0; i < model.specs.length; i++) {
       const spec = model.specs[i];
       const grad = grads[model.variables[i].name];
-      // The conv layers' q cancels out of the function (spec 2.1): it has no gradient.
+      // The conv layers' q cancels out of the function (docs/math.md §2.1): it has no gradient.
       const g = grad ? ((await grad.data()) as Float32Array) : new Float32Array(model.variables[i].size);
       gradByName.set(spec.name, toPytorch(spec, g));
     }

@@ -72,7 +72,7 @@ function safeInv(x: number): number {
   return x === 0 ? 0 : 1 / x;
 }
 
-/** Spec 2.1: t_i = 1 / sum_{j,u,v} |conv2d(K, K, padding k-1)[i, j, u, v]|. */
+/** docs/math.md §2.1: t_i = 1 / sum_{j,u,v} |conv2d(K, K, padding k-1)[i, j, u, v]|. */
 export function oracleConvT(kernel: Float64Array, inner: number, cin: number, k: number): Float64Array {
   const t = new Float64Array(inner);
   for (let i = 0; i < inner; i++) {
@@ -83,7 +83,7 @@ export function oracleConvT(kernel: Float64Array, inner: number, cin: number, k:
   return t;
 }
 
-/** Spec 2.2: t_i = 1 / sum_j exp(q_j - q_i) |W W^T|_ij. */
+/** docs/math.md §2.2: t_i = 1 / sum_j exp(q_j - q_i) |W W^T|_ij. */
 export function oracleDenseT(
   weight: Float64Array,
   q: Float64Array,
@@ -153,7 +153,7 @@ export function oracleNormalizedRows(weight: Float64Array, rows: number): Float6
   return out;
 }
 
-/** Logits `[N, nClasses]` of images `[N, C, H, W]` in [0, 1], spec 2.3, in float64. */
+/** Logits `[N, nClasses]` of images `[N, C, H, W]` in [0, 1] (docs/math.md §2.3), in float64. */
 export function oracleLogits(
   arch: Arch,
   params: Map<string, ArrayLike<number>>,

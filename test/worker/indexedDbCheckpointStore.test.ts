@@ -1,5 +1,5 @@
-// idb checks values against the global IDB* classes, so fake-indexeddb installs them (and a global
-// indexedDB, unused here: each test passes its own fresh factory).
+// idb checks values against the global IDB* classes, so fake-indexeddb installs them; each test
+// then swaps in a fresh, empty global indexedDB.
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
@@ -59,9 +59,17 @@ function writeAsBefore(factory: IDBFactory, value: unknown): Promise<void> {
   });
 }
 
+/** A new, empty IndexedDB as the global one, which idb (like the page) opens. */
+function freshIndexedDb(): IDBFactory {
+  const factory = new IDBFactory();
+  globalThis.indexedDB = factory;
+  return factory;
+}
+
 describe('IndexedDB checkpoint store', () => {
   it('saves, loads the latest, and clears', async () => {
-    const store = indexedDbCheckpointStore(new IDBFactory());
+    freshIndexedDb();
+    const store = indexedDbCheckpointStore();
     expect(await store.load()).toBeNull();
     await store.save(checkpoint(4));
     await store.save(checkpoint(8));
@@ -74,8 +82,8 @@ describe('IndexedDB checkpoint store', () => {
   });
 
   it('rejects a checkpoint written by another version', async () => {
-    const factory = new IDBFactory();
-    const store = indexedDbCheckpointStore(factory);
+    const factory = freshIndexedDb();
+    const store = indexedDbCheckpointStore();
     await store.save({ ...checkpoint(4), version: CHECKPOINT_VERSION + 1 } as unknown as Checkpoint);
     expect(await store.load()).toBeNull();
     await writeAsBefore(factory, { ...checkpoint(4), version: 0 });
@@ -83,14 +91,14 @@ describe('IndexedDB checkpoint store', () => {
   });
 
   it('reads what the earlier code stored (same database, store and key)', async () => {
-    const factory = new IDBFactory();
+    const factory = freshIndexedDb();
     await writeAsBefore(factory, checkpoint(12));
-    expect(await indexedDbCheckpointStore(factory).load()).toEqual(checkpoint(12));
+    expect(await indexedDbCheckpointStore().load()).toEqual(checkpoint(12));
   });
 
   it('closes its connection after each call, so the database can be deleted at once', async () => {
-    const factory = new IDBFactory();
-    const store = indexedDbCheckpointStore(factory, 'test-checkpoints');
+    const factory = freshIndexedDb();
+    const store = indexedDbCheckpointStore('test-checkpoints');
     await store.save(checkpoint(4));
     await store.load();
     const blocked = await new Promise<boolean>((resolve, reject) => {

@@ -1,5 +1,5 @@
-// idb checks values against the global IDB* classes, so fake-indexeddb installs them (and a global
-// indexedDB, unused here: each test passes its own fresh factory).
+// idb checks values against the global IDB* classes, so fake-indexeddb installs them; each test
+// then swaps in a fresh, empty global indexedDB.
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
@@ -29,21 +29,30 @@ function writeAsBefore(factory: IDBFactory): Promise<void> {
   });
 }
 
+/** A new, empty IndexedDB as the global one, which idb (like the page) opens. */
+function freshIndexedDb(): IDBFactory {
+  const factory = new IDBFactory();
+  globalThis.indexedDB = factory;
+  return factory;
+}
+
 describe('dataset store (IndexedDB)', () => {
-  datasetStoreContract(() => indexedDbDatasetStore('test-db', new IDBFactory()));
+  datasetStoreContract(() => {
+    freshIndexedDb();
+    return indexedDbDatasetStore('test-db');
+  });
 
   it('keeps datasets across reopening the database', async () => {
-    const factory = new IDBFactory();
-    await indexedDbDatasetStore('test-db', factory).put(dataset('cifar10', 4));
-    const again = indexedDbDatasetStore('test-db', factory);
+    freshIndexedDb();
+    await indexedDbDatasetStore('test-db').put(dataset('cifar10', 4));
+    const again = indexedDbDatasetStore('test-db');
     expect((await again.list()).map((s) => s.id)).toEqual(['cifar10']);
     expect(await again.get('cifar10')).toEqual(dataset('cifar10', 4));
   });
 
   it('reads what the earlier code stored (same database, stores and keys)', async () => {
-    const factory = new IDBFactory();
-    await writeAsBefore(factory);
-    const store = indexedDbDatasetStore(undefined, factory);
+    await writeAsBefore(freshIndexedDb());
+    const store = indexedDbDatasetStore();
     expect(await store.list()).toEqual([summarize(dataset('old', 3))]);
     expect(await store.get('old')).toEqual(dataset('old', 3));
   });

@@ -11,7 +11,7 @@ export const CERTIFY_HELP = `Usage:
   sll-lab certify --weights W.json --dataset cifar10 [--split test] [--limit N] [--eps LIST] [--json]
 
 Evaluates a network and certifies each prediction: the certified L2 radius of the predicted
-class (spec section 4). With labels, prints natural accuracy and certified accuracy (a fraction
+class (docs/math.md §4). With labels, prints natural accuracy and certified accuracy (a fraction
 in [0, 1]: correct and radius > eps).
 
 Options:
