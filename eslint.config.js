@@ -24,6 +24,18 @@ const folders = (...names) => ({
   message: `this folder may not import src/{${names.join(',')}}: see the folder map in the README`,
 });
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+/** The rules for src/{folder}, which may not import src/{sibling} either. */
+const tensorFreeOfGlue = (folder, sibling) => ({
+  files: [`src/${folder}/**/*.ts`],
+  rules: restrict(
+    BACKEND_PACKAGES,
+    REACT,
+    NODE,
+    OUTSIDE_SRC,
+    PROTOCOL,
+    folders(sibling, 'engine', 'worker', 'cli', 'store', 'ui'),
+  ),
+});
 /** Globals of a browser page or worker, or of Node: platform-neutral folders use none of them. */
 const PLATFORM_GLOBALS = [
   'window',
@@ -65,28 +77,9 @@ export default tseslint.config(
       message: 'src/sll is self-contained: it imports only its own files',
     }),
   },
-  {
-    files: ['src/kernels/**/*.ts'],
-    rules: restrict(
-      BACKEND_PACKAGES,
-      REACT,
-      NODE,
-      OUTSIDE_SRC,
-      PROTOCOL,
-      folders('data', 'engine', 'worker', 'cli', 'store', 'ui'),
-    ),
-  },
-  {
-    files: ['src/data/**/*.ts'],
-    rules: restrict(
-      BACKEND_PACKAGES,
-      REACT,
-      NODE,
-      OUTSIDE_SRC,
-      PROTOCOL,
-      folders('kernels', 'engine', 'worker', 'cli', 'store', 'ui'),
-    ),
-  },
+  // Tensor code and datasets: neither knows the other, the engine, the glue or the page.
+  tensorFreeOfGlue('kernels', 'data'),
+  tensorFreeOfGlue('data', 'kernels'),
   {
     files: ['src/engine/**/*.ts'],
     rules: restrict(BACKEND_PACKAGES, REACT, NODE, OUTSIDE_SRC, folders('worker', 'cli', 'store', 'ui')),

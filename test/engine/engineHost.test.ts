@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { smallArch } from '../helpers/tensors.ts';
 import { backendOrder, selectBackend } from '../../src/engine/backends.ts';
 import { memoryDatasetStore } from '../../src/data/datasetStore.ts';
 import { type CheckpointStore, memoryCheckpointStore } from '../../src/engine/checkpoints.ts';
 import type { Command, WorkerEvent } from '../../src/protocol.ts';
 import type { BackendName } from '../../src/sll/backendNames.ts';
 import type { TrainConfig } from '../../src/sll/trainConfig.ts';
-import { toyData } from '../helpers/toyData.ts';
+import { toyConfig, toyData } from '../helpers/toyData.ts';
 import { EngineHost } from '../../src/engine/engineHost.ts';
 
 describe('backend selection', () => {
@@ -52,23 +51,7 @@ describe('backend selection', () => {
 });
 
 function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
-  return {
-    preset: 'custom',
-    arch: smallArch({ nClasses: 4, width: 4, convInnerDim: 4, denseInnerDim: 16, mean: [0.5, 0.5, 0.5] }),
-    dataset: 'toy',
-    loss: 'xent',
-    learningRate: 0.01,
-    batchSize: 16,
-    epochs: 1,
-    augment: false,
-    seed: 1,
-    trainLimit: 0,
-    evalEvery: 0,
-    evalSubset: 20,
-    checkpointSeconds: 0,
-    checkpointEvery: 2,
-    ...overrides,
-  };
+  return toyConfig({ epochs: 1, seed: 1, evalSubset: 20, checkpointEvery: 2, ...overrides });
 }
 
 function host(options: { loseDeviceAtStep?: number; store?: CheckpointStore } = {}) {

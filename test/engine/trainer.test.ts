@@ -1,34 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { smallArch } from '../helpers/tensors.ts';
 import { parseWeights } from '../../src/sll/weightsJson.ts';
 import { type CheckpointStore, memoryCheckpointStore } from '../../src/engine/checkpoints.ts';
 import type { WorkerEvent } from '../../src/protocol.ts';
-import type { TrainConfig } from '../../src/sll/trainConfig.ts';
-import { toyData } from '../helpers/toyData.ts';
+import { toyConfig, toyData } from '../helpers/toyData.ts';
 import { Trainer, type TrainerDeps } from '../../src/engine/trainer.ts';
 
-const ARCH = smallArch({ nClasses: 4, width: 4, convInnerDim: 4, denseInnerDim: 16, mean: [0.5, 0.5, 0.5] });
-
-function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
-  return {
-    preset: 'custom',
-    arch: ARCH,
-    dataset: 'toy',
-    loss: 'xent',
-    learningRate: 0.01,
-    batchSize: 16,
-    epochs: 2,
-    augment: false,
-    seed: 3,
-    trainLimit: 0,
-    evalEvery: 0,
-    evalSubset: 40,
-    checkpointSeconds: 0,
-    checkpointEvery: 4,
-    ...overrides,
-  };
-}
+const config = toyConfig;
+const ARCH = toyConfig().arch;
 
 interface Harness {
   trainer: Trainer;

@@ -1,7 +1,7 @@
 /** A small learnable dataset for trainer tests: the class is the brightest quadrant of the image. */
-import type { LoadedDataset } from '../../src/data/dataset.ts';
-import { quadrantImages } from './tensors.ts';
-import type { DatasetSplit } from '../../src/data/dataset.ts';
+import type { DatasetSplit, LoadedDataset } from '../../src/data/dataset.ts';
+import type { TrainConfig } from '../../src/sll/trainConfig.ts';
+import { quadrantImages, smallArch } from './tensors.ts';
 
 export const TOY_IMAGE_SIZE = 8;
 export const TOY_CLASSES = ['top-left', 'top-right', 'bottom-left', 'bottom-right'];
@@ -22,5 +22,26 @@ export function toyData(trainSize = 96, testSize = 40): LoadedDataset {
     },
     train: toySplit(trainSize, 1),
     test: toySplit(testSize, 2),
+  };
+}
+
+/** A network for the toy data, and a recipe that learns it within a few steps. */
+export function toyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    preset: 'custom',
+    arch: smallArch({ nClasses: 4, width: 4, convInnerDim: 4, denseInnerDim: 16, mean: [0.5, 0.5, 0.5] }),
+    dataset: 'toy',
+    loss: 'xent',
+    learningRate: 0.01,
+    batchSize: 16,
+    epochs: 2,
+    augment: false,
+    seed: 3,
+    trainLimit: 0,
+    evalEvery: 0,
+    evalSubset: 40,
+    checkpointSeconds: 0,
+    checkpointEvery: 4,
+    ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Command } from '../../src/protocol.ts';
+import type { Command, WorkerEvent } from '../../src/protocol.ts';
 import { createLabStore } from '../../src/store/labStore.ts';
 import {
   DEFAULT_SETTINGS,
@@ -39,6 +39,18 @@ describe('settings', () => {
   });
 });
 
+const FIRST_METRICS: WorkerEvent = {
+  type: 'metrics',
+  step: 1,
+  epoch: 0,
+  loss: 2,
+  trainAccuracy: 0.1,
+  learningRate: 0.01,
+  imagesPerSecond: 10,
+  etaSeconds: 5,
+  totalSteps: 10,
+};
+
 describe('lab store', () => {
   function store() {
     const sent: Command[] = [];
@@ -51,17 +63,7 @@ describe('lab store', () => {
     const { s, sent } = store();
     s.getState().train();
     expect(sent.map((c) => c.type)).toEqual(['configure', 'start']);
-    s.getState().applyEvent({
-      type: 'metrics',
-      step: 1,
-      epoch: 0,
-      loss: 2,
-      trainAccuracy: 0.1,
-      learningRate: 0.01,
-      imagesPerSecond: 10,
-      etaSeconds: 5,
-      totalSteps: 10,
-    });
+    s.getState().applyEvent(FIRST_METRICS);
     s.getState().train();
     expect(s.getState().metrics).toHaveLength(1); // same run: history kept
     s.getState().updateSettings({ nConv: 2 });
@@ -99,17 +101,7 @@ describe('lab store', () => {
   it('keeps the history when only the evaluation cadence or size changes (the worker keeps the run too)', () => {
     const { s } = store();
     s.getState().train();
-    s.getState().applyEvent({
-      type: 'metrics',
-      step: 1,
-      epoch: 0,
-      loss: 2,
-      trainAccuracy: 0.1,
-      learningRate: 0.01,
-      imagesPerSecond: 10,
-      etaSeconds: 5,
-      totalSteps: 10,
-    });
+    s.getState().applyEvent(FIRST_METRICS);
     s.getState().updateSettings({ evalEvery: 7, evalImages: 100 });
     s.getState().train();
     expect(s.getState().metrics).toHaveLength(1);

@@ -1,32 +1,17 @@
 // idb checks values against the global IDB* classes, so fake-indexeddb installs them; each test
 // then swaps in a fresh, empty global indexedDB.
 import 'fake-indexeddb/auto';
-import { IDBFactory } from 'fake-indexeddb';
+import { freshIndexedDb, writeRaw } from '../helpers/rawIndexedDb.ts';
 import { describe, expect, it } from 'vitest';
 import { type Checkpoint, CHECKPOINT_VERSION } from '../../src/engine/checkpoints.ts';
-import { presetArch } from '../../src/sll/arch.ts';
+import { toyConfig } from '../helpers/toyData.ts';
 import { indexedDbCheckpointStore } from '../../src/worker/indexedDbCheckpointStore.ts';
 
 function checkpoint(step: number): Checkpoint {
   return {
     version: CHECKPOINT_VERSION,
     savedAt: 1_700_000_000_000 + step,
-    config: {
-      preset: 'tiny',
-      arch: presetArch('tiny'),
-      dataset: 'cifar10',
-      loss: 'xent',
-      learningRate: 0.01,
-      batchSize: 16,
-      epochs: 2,
-      augment: false,
-      seed: 3,
-      trainLimit: 0,
-      evalEvery: 0,
-      evalSubset: 40,
-      checkpointEvery: 4,
-      checkpointSeconds: 0,
-    },
+    config: toyConfig(),
     step,
     totalSteps: 100,
     params: [
@@ -42,28 +27,13 @@ function checkpoint(step: number): Checkpoint {
 }
 
 /** Writes a record the way the hand-written IndexedDB code before idb did, names and all. */
-function writeAsBefore(factory: IDBFactory, value: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = factory.open('sll-lab-checkpoints', 1);
-    req.onupgradeneeded = () => req.result.createObjectStore('checkpoints');
-    req.onerror = () => reject(req.error);
-    req.onsuccess = () => {
-      const tx = req.result.transaction('checkpoints', 'readwrite');
-      tx.objectStore('checkpoints').put(value, 'latest');
-      tx.oncomplete = () => {
-        req.result.close();
-        resolve();
-      };
-      tx.onerror = () => reject(tx.error);
-    };
-  });
-}
-
-/** A new, empty IndexedDB as the global one, which idb (like the page) opens. */
-function freshIndexedDb(): IDBFactory {
-  const factory = new IDBFactory();
-  globalThis.indexedDB = factory;
-  return factory;
+function writeAsBefore(factory: globalThis.IDBFactory, value: unknown): Promise<void> {
+  return writeRaw(
+    factory,
+    'sll-lab-checkpoints',
+    (db) => db.createObjectStore('checkpoints'),
+    (tx) => tx.objectStore('checkpoints').put(value, 'latest'),
+  );
 }
 
 describe('IndexedDB checkpoint store', () => {
