@@ -23,10 +23,10 @@ const DESCR: Record<string, { dtype: NpyDtype; bytes: number }> = {
   '|u1': { dtype: 'uint8', bytes: 1 },
 };
 
-const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+export const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 export function parseNpy(bytes: Uint8Array, what = 'file'): NpyArray {
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+  if (bytes.length < 10 || NPY_MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new NpyError(`${what} is not a .npy file (no \\x93NUMPY magic)`);
   }
   const major = bytes[6];
@@ -106,32 +106,4 @@ export function parseNpy(bytes: Uint8Array, what = 'file'): NpyArray {
     }
   }
   return { dtype: type.dtype, shape, values };
-}
-
-/** Writes a little-endian float32 or int32 `.npy` (version 1), for tests and for scripts. */
-export function encodeNpy(
-  values: ArrayLike<number>,
-  shape: number[],
-  dtype: 'float32' | 'int32' | 'float64',
-): Uint8Array {
-  const descr = { float32: '<f4', int32: '<i4', float64: '<f8' }[dtype];
-  const size = dtype === 'float64' ? 8 : 4;
-  const shapeText = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shapeText}), }`;
-  const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + values.length * size);
-  out.set(MAGIC);
-  out[6] = 1;
-  out[7] = 0;
-  const view = new DataView(out.buffer);
-  view.setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  const base = 10 + header.length;
-  for (let i = 0; i < values.length; i++) {
-    if (dtype === 'float32') view.setFloat32(base + 4 * i, values[i], true);
-    else if (dtype === 'float64') view.setFloat64(base + 8 * i, values[i], true);
-    else view.setInt32(base + 4 * i, values[i], true);
-  }
-  return out;
 }

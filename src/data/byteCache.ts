@@ -7,20 +7,3 @@ export interface ByteCache {
   put(key: string, bytes: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
 }
-
-/** A cache in a Map, for tests and for Node. */
-export function memoryByteCache(): ByteCache & { keys(): string[] } {
-  const entries = new Map<string, Uint8Array>();
-  return {
-    async get(key) {
-      return entries.get(key)?.slice();
-    },
-    async put(key, bytes) {
-      entries.set(key, bytes.slice());
-    },
-    async delete(key) {
-      entries.delete(key);
-    },
-    keys: () => [...entries.keys()],
-  };
-}

@@ -28,23 +28,3 @@ export function summarize(dataset: StoredDataset): StoredDatasetSummary {
   const { train, test, ...rest } = dataset;
   return { ...rest, trainCount: train.n, testCount: test.n };
 }
-
-/** Keeps datasets in a Map: for tests, and where IndexedDB is unavailable. */
-export function memoryDatasetStore(): DatasetStore {
-  const datasets = new Map<string, StoredDataset>();
-  return {
-    async list() {
-      return [...datasets.values()].map(summarize);
-    },
-    async get(id) {
-      const found = datasets.get(id);
-      return found && structuredClone(found);
-    },
-    async put(dataset) {
-      datasets.set(dataset.id, structuredClone(dataset));
-    },
-    async delete(id) {
-      datasets.delete(id);
-    },
-  };
-}

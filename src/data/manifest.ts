@@ -117,10 +117,3 @@ export function parseManifest(json: unknown): DatasetManifest {
     splits: { test: split(json.splits.test, 'splits.test'), train: split(json.splits.train, 'splits.train') },
   };
 }
-
-/** Every file the manifest lists, in the order the loader fetches them (test first). */
-export function manifestFiles(manifest: DatasetManifest): ManifestFile[] {
-  return (['test', 'train'] as const).flatMap((name) =>
-    manifest.splits[name].shards.flatMap((s) => [s.labels, s.images]),
-  );
-}

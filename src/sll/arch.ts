@@ -2,6 +2,7 @@
  * SLL architectures: the plain-data description of a network (docs/math.md §2.3, §2.4).
  * An `Arch` is serialisable: it crosses postMessage, lives in the URL and in weights files.
  */
+import { CIFAR10_MEAN, CIFAR_CHANNELS, CIFAR_IMAGE_SIZE, CIFAR_STD } from './cifar.ts';
 export interface Arch {
   nConv: number;
   nDense: number;
@@ -17,9 +18,6 @@ export interface Arch {
   mean: number[];
   std: number[];
 }
-
-export const CIFAR10_MEAN = [0.4913, 0.4821, 0.4465];
-export const CIFAR100_MEAN = [0.5071, 0.4865, 0.4409];
 
 export const KERNEL_SIZE = 3;
 export const POOL_SIZE = 4;
@@ -37,11 +35,11 @@ function cifar10Arch(
     width,
     convInnerDim,
     denseInnerDim,
-    imageSize: 32,
-    inChannels: 3,
+    imageSize: CIFAR_IMAGE_SIZE,
+    inChannels: CIFAR_CHANNELS,
     nClasses: 10,
     mean: [...CIFAR10_MEAN],
-    std: [1, 1, 1],
+    std: [...CIFAR_STD],
   };
 }
 

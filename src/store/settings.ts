@@ -2,9 +2,10 @@
  * The page's settings: plain data, serialised into the URL so that a link reproduces a run's
  * configuration (as TensorFlow Playground does).
  */
-import { CIFAR100_MEAN, CIFAR10_MEAN, type PresetName, isPresetName, presetArch } from '../sll/arch.ts';
+import { type PresetName, isPresetName, presetArch } from '../sll/arch.ts';
+import { CIFAR100_MEAN, CIFAR10_MEAN } from '../sll/cifar.ts';
 import { type LossName, isLossName } from '../sll/lossNames.ts';
-import { BACKEND_NAMES, type BackendChoice } from '../sll/backendNames.ts';
+import { type BackendChoice, isBackendChoice } from '../sll/backendNames.ts';
 import { type TrainConfig } from '../sll/trainConfig.ts';
 
 export interface Settings {
@@ -161,9 +162,7 @@ export function settingsFromQuery(query: string, defaults: Settings = DEFAULT_SE
   if (augment === 'true' || augment === 'false') s.augment = augment === 'true';
   s.seed = intIn(p.get(KEYS.seed), { min: 0, max: 2 ** 31 - 1 }) ?? s.seed;
   const backend = p.get(KEYS.backend);
-  if (backend === 'auto' || (BACKEND_NAMES as readonly string[]).includes(backend ?? '')) {
-    s.backend = backend as BackendChoice;
-  }
+  if (backend !== null && isBackendChoice(backend)) s.backend = backend;
   s.epsSteps = intIn(p.get(KEYS.epsSteps), LIMITS.epsSteps) ?? s.epsSteps;
   s.trainImages = intIn(p.get(KEYS.trainImages), LIMITS.trainImages) ?? s.trainImages;
   s.evalImages = intIn(p.get(KEYS.evalImages), LIMITS.evalImages) ?? s.evalImages;

@@ -10,7 +10,7 @@ import { oracleLogits, oracleNormalizedRows } from '../oracle/oracle.ts';
 import { maxRelativeError, randomImagesNchw, smallArch } from '../helpers/tensors.ts';
 import { parseWeights, serializeWeights } from '../../src/sll/weightsJson.ts';
 import { main } from '../../src/cli/main.ts';
-import { encodeNpy } from '../../src/cli/npy.ts';
+import { encodeNpy } from '../helpers/npy.ts';
 
 let dir: string;
 

@@ -14,7 +14,8 @@ import { initialParams } from '../../src/sll/init.ts';
 import { maxRelativeError, randomImagesNchw, smallArch } from '../helpers/tensors.ts';
 import { serializeWeights } from '../../src/sll/weightsJson.ts';
 import { main } from '../../src/cli/main.ts';
-import { encodeNpy, parseNpy } from '../../src/cli/npy.ts';
+import { parseNpy } from '../../src/cli/npy.ts';
+import { encodeNpy } from '../helpers/npy.ts';
 
 const PYTHON = '/usr/bin/python3';
 

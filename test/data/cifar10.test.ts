@@ -4,7 +4,7 @@ import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CIFAR10_CLASSES } from '../../src/sll/cifar.ts';
 import { generateCifar10 } from '../../scripts/generateCifar10.ts';
-import { manifestFiles, parseManifest, type DatasetManifest } from '../../src/data/manifest.ts';
+import { type DatasetManifest, type ManifestFile, parseManifest } from '../../src/data/manifest.ts';
 import { loadDatasetNode } from '../../src/cli/nodeDataset.ts';
 import { decodePngInNode } from '../../src/cli/nodePngDecoder.ts';
 import { sha256Hex } from '../../src/data/sha256.ts';
@@ -22,6 +22,13 @@ function classCounts(labels: ArrayLike<number>): number[] {
   const counts = new Array<number>(CIFAR10_CLASSES.length).fill(0);
   for (let i = 0; i < labels.length; i++) counts[labels[i]]++;
   return counts;
+}
+
+/** Every file the manifest lists, in the order the loader fetches them (test first). */
+export function manifestFiles(manifest: DatasetManifest): ManifestFile[] {
+  return (['test', 'train'] as const).flatMap((name) =>
+    manifest.splits[name].shards.flatMap((s) => [s.labels, s.images]),
+  );
 }
 
 describe('shipped CIFAR-10', () => {

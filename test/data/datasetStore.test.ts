@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { memoryDatasetStore } from '../../src/data/datasetStore.ts';
+import { memoryDatasetStore } from '../helpers/memoryDatasetStore.ts';
 import { datasetStoreContract } from './datasetStoreContract.ts';
 
 // The IndexedDB store runs the same contract in test/worker/indexedDbDatasetStore.test.ts.

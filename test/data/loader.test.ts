@@ -1,6 +1,6 @@
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { memoryByteCache } from '../../src/data/byteCache.ts';
+import { memoryByteCache } from '../helpers/memoryByteCache.ts';
 import { DatasetLoadError } from '../../src/data/errors.ts';
 import { openDataset, type LoadProgress, type LoaderDeps } from '../../src/data/loader.ts';
 import { parseManifest } from '../../src/data/manifest.ts';

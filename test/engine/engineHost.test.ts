@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { backendOrder, selectBackend } from '../../src/engine/backends.ts';
-import { memoryDatasetStore } from '../../src/data/datasetStore.ts';
+import { memoryDatasetStore } from '../helpers/memoryDatasetStore.ts';
 import { type CheckpointStore, memoryCheckpointStore } from '../../src/engine/checkpoints.ts';
 import type { Command, WorkerEvent } from '../../src/protocol.ts';
 import type { BackendName } from '../../src/sll/backendNames.ts';
