@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CIFAR100_MEAN, CIFAR10_CLASSES } from '../../src/sll/cifar.ts';
 import { importCifar, type DroppedFile } from '../../src/data/cifarArchive.ts';
 import { ArchiveError } from '../../src/data/errors.ts';
+import { concat } from '../helpers/bytes.ts';
 
 // Small archives in the official binary layout: records of label byte(s) then R, G and B planes.
 
@@ -11,16 +12,6 @@ function record(labels: number[], seed: number): Uint8Array {
   bytes.set(labels);
   for (let i = 0; i < 3072; i++) bytes[labels.length + i] = (i * 13 + seed * 101) % 256;
   return bytes;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function field(value: string, length: number): Uint8Array {

@@ -2,6 +2,7 @@ import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../src/data/errors.ts';
 import { gunzip } from '../../src/data/gunzip.ts';
+import { concat } from '../helpers/bytes.ts';
 
 /** Bytes that deflate cannot shrink, so the gzip file spans several of gunzip's 1 MiB input pushes. */
 function noise(length: number): Uint8Array {
@@ -20,16 +21,6 @@ function inflate(bytes: Uint8Array): Uint8Array[] {
   const chunks: Uint8Array[] = [];
   gunzip(bytes, 'big.tar.gz', (chunk) => chunks.push(chunk.slice()));
   return chunks;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 describe('gunzip', () => {
