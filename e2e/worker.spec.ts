@@ -12,6 +12,7 @@ import type { TrainConfig } from '../src/sll/trainConfig.ts';
 import type { EventSummary } from '../test/harness/trainHarness.ts';
 import { referenceEvaluation, referenceLosses } from './nodeReference.ts';
 import { expect, test } from './persistentProfile.ts';
+import { PAPER_EPSILONS } from '../src/sll/certify.ts';
 
 const HARNESS = '/test/harness/train.html';
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
@@ -157,11 +158,10 @@ test.describe('training worker in Chromium', () => {
       expect(evaluation).toMatchObject({ step: pausedAt, n: plan.evaluate });
       expect(evaluation.radii).toMatchObject({ kind: 'Float64Array', length: plan.evaluate });
       expect(evaluation.predictions).toMatchObject({ kind: 'Int32Array', length: plan.evaluate });
-      const accuracies = [
-        evaluation.naturalAccuracy as number,
-        ...(evaluation.certified as { accuracy: number }[]).map((c) => c.accuracy),
-      ];
-      expect(accuracies).toHaveLength(6);
+      const certified = evaluation.certified as { eps: number; accuracy: number }[];
+      // The paper's four radii only: the page's eps never reaches the worker.
+      expect(certified.map((c) => c.eps)).toEqual(PAPER_EPSILONS);
+      const accuracies = [evaluation.naturalAccuracy as number, ...certified.map((c) => c.accuracy)];
       for (const a of accuracies) expect(a >= 0 && a <= 1).toBe(true);
       const browser = await page.evaluate((index) => {
         const e = window.trainHarness.events[index];

@@ -1,6 +1,8 @@
 /**
  * A strict reader for NumPy `.npy` files (format versions 1-3), for the CLI's `--images` and
  * `--labels`. Only little-endian float32/float64/int32/int64/uint8 in C order are accepted.
+ * Ours because the strictness is the point: every header field, the body length and the int64
+ * range are checked, each failure with its own message.
  */
 export class NpyError extends Error {
   override name = 'NpyError';

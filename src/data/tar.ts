@@ -1,4 +1,7 @@
-// Kept hand-written (checked nanotar 0.3.0, modern-tar 0.8.6): nanotar's parseTar takes the whole archive in memory and checks no header checksums; modern-tar reads only through async Web Streams or Promises (its synchronous unpacker is not exported) and by default skips bad headers silently, while importCifar pushes chunks synchronously.
+// Kept hand-written (checked nanotar 0.3.0, modern-tar 0.8.6): nanotar's parseTar takes the whole
+// archive in memory and checks no header checksums; modern-tar reads only through async Web Streams
+// or Promises (its synchronous unpacker is not exported) and by default skips bad headers silently,
+// while importCifar pushes chunks synchronously.
 import { ArchiveError } from './errors.ts';
 
 export interface TarEntry {

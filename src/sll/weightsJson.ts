@@ -1,6 +1,7 @@
 /**
  * The `sll-lab/weights` version 1 file (docs/math.md §6): export, and a strict import that explains
- * every problem and returns either a complete, validated set of parameters or an error.
+ * every problem and returns either a complete, validated set of parameters or an error. Ours: the
+ * format is the lab's own, and its checks (every tensor's name, shape and finiteness) are the point.
  */
 import { ArchError, type Arch, validateArch } from './arch.ts';
 import { Base64Error, decodeBase64, encodeBase64 } from './base64.ts';
