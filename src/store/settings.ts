@@ -4,22 +4,19 @@
  */
 import { type PresetName, isPresetName, presetArch } from '../sll/arch.ts';
 import { CIFAR100_MEAN, CIFAR10_MEAN } from '../sll/cifar.ts';
-import { type LossName, isLossName } from '../sll/lossNames.ts';
+import { isLossName } from '../sll/lossNames.ts';
 import { type BackendChoice, isBackendChoice } from '../sll/backendNames.ts';
 import { type TrainConfig } from '../sll/trainConfig.ts';
 
-export interface Settings {
-  dataset: string;
+/** The recipe fields are the TrainConfig's own; the rest is how the page's controls hold them. */
+export interface Settings extends Pick<
+  TrainConfig,
+  'dataset' | 'loss' | 'learningRate' | 'batchSize' | 'epochs' | 'augment' | 'seed'
+> {
   preset: PresetName;
   nConv: number;
   nDense: number;
   width: number;
-  loss: LossName;
-  learningRate: number;
-  batchSize: number;
-  epochs: number;
-  augment: boolean;
-  seed: number;
   backend: BackendChoice;
   /** Epsilon in 1/255 steps: the slider's integer position, shown as k/255. */
   epsSteps: number;
