@@ -129,8 +129,9 @@ export class Trainer {
     return summary;
   }
 
-  exportWeights(): Promise<string> {
-    return exportRunWeights(this.requireRun(), new Date(this.deps.now()).toISOString());
+  /** The weights file of the current model; with `withOptimizer`, a checkpoint file (Adam's state too). */
+  exportWeights(withOptimizer = false): Promise<string> {
+    return exportRunWeights(this.requireRun(), new Date(this.deps.now()).toISOString(), withOptimizer);
   }
 
   /**

@@ -1,18 +1,31 @@
 /** A run's weights as an `sll-lab/weights` file, and the checks before a file replaces them. */
 import type { Arch } from '../sll/arch.ts';
+import { type ParamMap, toPytorch } from '../sll/params.ts';
 import { type LoadedWeights, parseWeights, serializeWeights } from '../sll/weightsJson.ts';
 import { TrainerError } from './errors.ts';
 import { type Run, describeArch } from './run.ts';
 
-/** The current weights, with the run's config and latest metrics and evaluation. */
-export async function exportRunWeights(run: Run, exportedAt: string): Promise<string> {
+/**
+ * The current weights, with the run's config and latest metrics and evaluation; with
+ * `withOptimizer`, Adam's state too, which makes the file a checkpoint that training can continue.
+ */
+export async function exportRunWeights(run: Run, exportedAt: string, withOptimizer = false): Promise<string> {
   const params = await run.model.exportParams();
-  return serializeWeights(run.model.arch, params, {
+  const extras = {
     config: run.config,
     step: run.step,
     metrics: run.metrics.at(-1) ?? null,
     evaluation: run.evaluations.at(-1) ?? null,
     exportedAt,
+  };
+  if (!withOptimizer) return serializeWeights(run.model.arch, params, extras);
+  const { step, m, v } = await run.adam.exportState();
+  const inPytorchLayout = (values: Float32Array[]): ParamMap =>
+    new Map(run.model.specs.map((spec, i) => [spec.name, toPytorch(spec, values[i])]));
+  return serializeWeights(run.model.arch, params, extras, {
+    step,
+    expAvg: inPytorchLayout(m),
+    expAvgSq: inPytorchLayout(v),
   });
 }
 

@@ -25,9 +25,21 @@ export interface WeightsFile {
   [extra: string]: unknown;
 }
 
+/**
+ * Adam's state as torch.optim.Adam keeps it (`exp_avg`, `exp_avg_sq`, `step`), by parameter name
+ * in PyTorch layout: with it, training continues exactly where it stopped.
+ */
+export interface OptimizerState {
+  step: number;
+  expAvg: ParamMap;
+  expAvgSq: ParamMap;
+}
+
 export interface LoadedWeights {
   arch: Arch;
   params: ParamMap;
+  /** Present when the file carries the optimizer's state (a checkpoint, not only weights). */
+  optimizer?: OptimizerState;
   /** Top-level keys other than format, version, arch and tensors (config, metrics, ...). */
   extras: Record<string, unknown>;
 }
@@ -43,24 +55,52 @@ function assertLittleEndian(): void {
     throw new WeightsFileError('this platform is big-endian; weights files are little-endian');
 }
 
-/** Builds the file object; `extras` (training settings, metrics, ...) become top-level keys. */
+/**
+ * Builds the file object; `extras` (training settings, metrics, ...) become top-level keys, and the
+ * optimizer's state, when given, the `optimizer` key.
+ */
 export function buildWeightsFile(
   arch: Arch,
   params: ParamMap,
   extras: Record<string, unknown> = {},
+  optimizer?: OptimizerState,
 ): WeightsFile {
   assertLittleEndian();
-  const tensors = paramSpecs(arch).map((spec) => {
-    const values = params.get(spec.name);
-    if (!values) throw new Error(`missing parameter ${spec.name}`);
-    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    return { name: spec.name, shape: spec.shape, dtype: 'float32' as const, data: encodeBase64(bytes) };
-  });
-  return { ...extras, format: WEIGHTS_FORMAT, version: WEIGHTS_VERSION, arch, tensors };
+  const file: WeightsFile = {
+    ...extras,
+    format: WEIGHTS_FORMAT,
+    version: WEIGHTS_VERSION,
+    arch,
+    tensors: tensorsOf(arch, params),
+  };
+  if (optimizer) {
+    file.optimizer = {
+      kind: 'adam',
+      step: optimizer.step,
+      exp_avg: tensorsOf(arch, optimizer.expAvg),
+      exp_avg_sq: tensorsOf(arch, optimizer.expAvgSq),
+    };
+  }
+  return file;
 }
 
-export function serializeWeights(arch: Arch, params: ParamMap, extras: Record<string, unknown> = {}): string {
-  return JSON.stringify(buildWeightsFile(arch, params, extras));
+export function serializeWeights(
+  arch: Arch,
+  params: ParamMap,
+  extras: Record<string, unknown> = {},
+  optimizer?: OptimizerState,
+): string {
+  return JSON.stringify(buildWeightsFile(arch, params, extras, optimizer));
+}
+
+/** One entry per parameter of `arch`, in `state_dict` order. */
+function tensorsOf(arch: Arch, values: ParamMap): WeightsTensor[] {
+  return paramSpecs(arch).map((spec) => {
+    const v = values.get(spec.name);
+    if (!v) throw new Error(`missing parameter ${spec.name}`);
+    const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    return { name: spec.name, shape: spec.shape, dtype: 'float32' as const, data: encodeBase64(bytes) };
+  });
 }
 
 /**
@@ -73,7 +113,7 @@ export function stripModulePrefix(name: string): string {
   return name;
 }
 
-const KNOWN_KEYS = new Set(['format', 'version', 'arch', 'tensors']);
+const KNOWN_KEYS = new Set(['format', 'version', 'arch', 'tensors', 'optimizer']);
 
 /** Parses and validates a weights file (text or already-parsed JSON). Throws `WeightsFileError`. */
 export function parseWeights(input: string | unknown): LoadedWeights {
@@ -107,35 +147,67 @@ export function parseWeights(input: string | unknown): LoadedWeights {
     if (e instanceof ArchError) throw new WeightsFileError(`invalid arch: ${e.message}`);
     throw e;
   }
-  if (!Array.isArray(obj.tensors)) throw new WeightsFileError('"tensors" must be an array');
-
   const specs = new Map(paramSpecs(arch).map((s) => [s.name, s]));
-  const params: ParamMap = new Map();
-  obj.tensors.forEach((entry: unknown, index: number) => {
-    const { name, values } = readTensor(entry, index, specs);
-    if (params.has(name)) throw new WeightsFileError(`tensor ${name} appears twice`);
-    params.set(name, values);
-  });
-  const missing = [...specs.keys()].filter((name) => !params.has(name));
-  if (missing.length > 0) {
-    const list =
-      missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, … (${missing.length} in all)` : '');
-    throw new WeightsFileError(`missing tensor${missing.length > 1 ? 's' : ''}: ${list}`);
-  }
+  const params = readTensors(obj.tensors, 'tensors', specs);
   const extras = Object.fromEntries(Object.entries(obj).filter(([k]) => !KNOWN_KEYS.has(k)));
-  return { arch, params, extras };
+  if (obj.optimizer === undefined) return { arch, params, extras };
+  return { arch, params, extras, optimizer: readOptimizer(obj.optimizer, specs) };
 }
 
-function readTensor(
-  entry: unknown,
-  index: number,
-  specs: Map<string, { shape: number[] }>,
-): { name: string; values: Float32Array } {
+type Specs = Map<string, { shape: number[] }>;
+
+/** A complete set of tensors for the arch, each checked; `where` names the list in messages. */
+function readTensors(list: unknown, where: string, specs: Specs): ParamMap {
+  if (!Array.isArray(list)) throw new WeightsFileError(`"${where}" must be an array`);
+  const out: ParamMap = new Map();
+  list.forEach((entry: unknown, index: number) => {
+    const { name, values } = readTensor(entry, `${where}[${index}]`, specs);
+    if (out.has(name)) throw new WeightsFileError(`${where}: tensor ${name} appears twice`);
+    out.set(name, values);
+  });
+  const missing = [...specs.keys()].filter((name) => !out.has(name));
+  if (missing.length > 0) {
+    const names =
+      missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, … (${missing.length} in all)` : '');
+    const prefix = where === 'tensors' ? '' : `${where}: `;
+    throw new WeightsFileError(`${prefix}missing tensor${missing.length > 1 ? 's' : ''}: ${names}`);
+  }
+  return out;
+}
+
+/** The `optimizer` object: Adam's step and both moments for every parameter. */
+function readOptimizer(value: unknown, specs: Specs): OptimizerState {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new WeightsFileError('"optimizer" must be an object');
+  }
+  const o = value as Record<string, unknown>;
+  if (o.kind !== 'adam') {
+    throw new WeightsFileError(`optimizer kind ${JSON.stringify(o.kind ?? null)}: only "adam" is read`);
+  }
+  if (!Number.isInteger(o.step) || (o.step as number) < 0) {
+    throw new WeightsFileError(
+      `optimizer step must be a non-negative integer, got ${JSON.stringify(o.step)}`,
+    );
+  }
+  const expAvg = readTensors(o.exp_avg, 'optimizer.exp_avg', specs);
+  const expAvgSq = readTensors(o.exp_avg_sq, 'optimizer.exp_avg_sq', specs);
+  for (const [name, values] of expAvgSq) {
+    const at = values.findIndex((v) => v < 0);
+    if (at >= 0) {
+      throw new WeightsFileError(
+        `optimizer.exp_avg_sq: tensor ${name} holds ${values[at]} at index ${at}: it must be >= 0`,
+      );
+    }
+  }
+  return { step: o.step as number, expAvg, expAvgSq };
+}
+
+function readTensor(entry: unknown, where: string, specs: Specs): { name: string; values: Float32Array } {
   if (typeof entry !== 'object' || entry === null) {
-    throw new WeightsFileError(`tensors[${index}] is not an object`);
+    throw new WeightsFileError(`${where} is not an object`);
   }
   const t = entry as Record<string, unknown>;
-  if (typeof t.name !== 'string') throw new WeightsFileError(`tensors[${index}] has no "name" string`);
+  if (typeof t.name !== 'string') throw new WeightsFileError(`${where} has no "name" string`);
   const name = stripModulePrefix(t.name);
   const spec = specs.get(name);
   if (!spec) throw new WeightsFileError(`unexpected tensor ${t.name}: the arch has no such parameter`);

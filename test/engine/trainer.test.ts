@@ -124,6 +124,14 @@ describe('Trainer', () => {
     const doc = parseWeights(text);
     expect(doc.extras.config).toMatchObject({ seed: 3, dataset: 'toy' });
     expect(doc.extras.step).toBe(6);
+    expect(doc.optimizer).toBeUndefined();
+    const checkpoint = parseWeights(await trainer.exportWeights(true));
+    expect(checkpoint.params).toEqual(doc.params);
+    expect(checkpoint.optimizer?.step).toBe(6);
+    // The moments leave in PyTorch layout, like the weights: a conv kernel's moments have its shape.
+    const kernel = checkpoint.optimizer!.expAvgSq.get('model.1.kernel')!;
+    expect(kernel.length).toBe(doc.params.get('model.1.kernel')!.length);
+    expect(kernel.every((x) => x >= 0) && kernel.some((x) => x > 0)).toBe(true);
     const before = await weightsOf(trainer);
     const other = harness();
     other.trainer.configure(config({ arch: { ...ARCH, width: 5 }, epochs: 1 }));

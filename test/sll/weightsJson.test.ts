@@ -113,3 +113,48 @@ describe('weights JSON', () => {
     expect(file.dataset).toBe('cifar10');
   });
 });
+
+describe('optimizer state in a weights file (a checkpoint)', () => {
+  const scaled = (k: number) =>
+    new Map([...params].map(([name, v]) => [name, v.map((x) => Math.abs(x) * k)]));
+  const optimizer = { step: 17, expAvg: scaled(-0.5), expAvgSq: scaled(0.25) };
+
+  it('round-trips Adam step and moments bit-exactly, by parameter name', () => {
+    const loaded = parseWeights(serializeWeights(arch, params, {}, optimizer));
+    expect(loaded.optimizer?.step).toBe(17);
+    for (const [name, values] of optimizer.expAvg) expect(loaded.optimizer?.expAvg.get(name)).toEqual(values);
+    for (const [name, values] of optimizer.expAvgSq)
+      expect(loaded.optimizer?.expAvgSq.get(name)).toEqual(values);
+    expect(parseWeights(serializeWeights(arch, params)).optimizer).toBeUndefined();
+  });
+
+  it('refuses a bad optimizer section with its own message', () => {
+    const withOptimizer = () => JSON.parse(serializeWeights(arch, params, {}, optimizer)) as WeightsFile;
+    const edit = (change: (o: Record<string, unknown>) => void) => {
+      const doc = withOptimizer();
+      change(doc.optimizer as Record<string, unknown>);
+      return doc;
+    };
+    expectError({ ...goodFile(), optimizer: [] }, /"optimizer" must be an object/);
+    expectError(
+      edit((o) => (o.kind = 'sgd')),
+      /optimizer kind "sgd": only "adam"/,
+    );
+    expectError(
+      edit((o) => (o.step = -1)),
+      /optimizer step must be a non-negative integer/,
+    );
+    expectError(
+      edit((o) => (o.exp_avg = (o.exp_avg as unknown[]).slice(1))),
+      /optimizer.exp_avg: missing tensor/,
+    );
+    const negative = new Float32Array(params.get('model.1.q')!.length).fill(-1);
+    expectError(
+      edit((o) => {
+        const list = o.exp_avg_sq as { name: string; data: string }[];
+        list.find((t) => t.name === 'model.1.q')!.data = encodeBase64(new Uint8Array(negative.buffer));
+      }),
+      /optimizer.exp_avg_sq: tensor model.1.q holds -1 at index 0: it must be >= 0/,
+    );
+  });
+});

@@ -14,7 +14,8 @@ import { resolveArch } from './init.ts';
 
 export const TRAIN_HELP = `Usage: sll-lab train (--preset NAME | --arch FILE.json) --epochs N --out W.json
                      [--batch 64] [--loss xent] [--lr 0.01] [--no-augment] [--seed S]
-                     [--backend wasm|cpu] [--dataset cifar10] [--train-limit N] [--eval-subset N] [--json]
+                     [--backend wasm|cpu] [--dataset cifar10] [--train-limit N] [--eval-subset N]
+                     [--with-optimizer] [--json]
 
 Trains with the official recipe (Adam 0.5/0.9, interp schedule, offset cross-entropy, CIFAR
 augmentation) through the same Trainer as the page's worker, then writes the weights with the run's
@@ -34,6 +35,8 @@ Options:
   --train-limit N   train on the first N training images only
   --eval-subset N   test images per evaluation (default 1000; the final one uses all)
   --out FILE        where to write the weights JSON
+  --with-optimizer  also write Adam's state (exp_avg, exp_avg_sq, step): a checkpoint that
+                    python3 -m sll_lab.train (or the authors' code, after conversion) continues
   --json            JSON lines (one event per line) instead of a progress bar
   -h, --help        show this help`;
 
@@ -70,6 +73,7 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
       'train-limit': { type: 'string' },
       'eval-subset': { type: 'string' },
       out: { type: 'string' },
+      'with-optimizer': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -150,7 +154,7 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
     return 1;
   }
   const final = await trainer.evaluate('full');
-  await writeFile(values.out, await trainer.exportWeights());
+  await writeFile(values.out, await trainer.exportWeights(values['with-optimizer']));
   trainer.dispose();
   if (!values.json) {
     out(
