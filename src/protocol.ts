@@ -26,7 +26,9 @@ export type Command =
   | { type: 'reset' }
   | { type: 'evaluate'; subset: number | 'full' }
   | { type: 'exportWeights' }
-  | { type: 'importWeights'; text: string; asNewModel: boolean }
+  | { type: 'exportOnnx' }
+  /** A weights file's bytes: the lab's JSON or a PyTorch `.pth` checkpoint. */
+  | { type: 'importWeights'; file: Uint8Array; asNewModel: boolean }
   | { type: 'restoreCheckpoint' }
   | { type: 'importDataset'; files: { name: string; bytes: Uint8Array }[] }
   | { type: 'chooseBackend'; backend: BackendChoice };
@@ -86,6 +88,7 @@ export type WorkerEvent =
   | { type: 'checkpoint'; step: number; savedAt: number }
   | { type: 'resumable'; step: number; totalSteps: number; config: TrainConfig; savedAt: number }
   | { type: 'weights'; text: string }
+  | { type: 'onnx'; bytes: Uint8Array }
   | { type: 'model'; config: TrainConfig; step: number }
   | { type: 'datasets'; imported: ImportedDatasetSummary[]; added: string | null }
   | {

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { runAttack } from './commands/attack.ts';
 import { runCertify } from './commands/certify.ts';
+import { runExport } from './commands/export.ts';
 import { runInit } from './commands/init.ts';
 import { runLipschitz } from './commands/lipschitz.ts';
 import { runTrain } from './commands/train.ts';
@@ -17,6 +18,7 @@ Commands:
   attack     L2 PGD attack: accuracy under attack next to certified accuracy
   lipschitz  check that every SLL layer is 1-Lipschitz (power iteration)
   train      train with the official recipe (same Trainer as the page), write weights
+  export     write a network as ONNX for inference elsewhere (t-vectors folded in)
 
 Run "sll-lab <command> --help" for a command's options.`;
 
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   attack: runAttack,
   lipschitz: runLipschitz,
   train: runTrain,
+  export: runExport,
 };
 
 /** Runs the CLI and returns its exit code: 0 success, 2 bad input, 1 anything else. */

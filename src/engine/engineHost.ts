@@ -84,8 +84,11 @@ export class EngineHost {
       case 'exportWeights':
         this.deps.post({ type: 'weights', text: await this.trainer.exportWeights() });
         return;
+      case 'exportOnnx':
+        this.deps.post({ type: 'onnx', bytes: await this.trainer.exportOnnx() });
+        return;
       case 'importWeights':
-        await this.trainer.importWeights(command.text, command.asNewModel);
+        await this.trainer.importWeights(command.file, command.asNewModel);
         return this.trainer.requestEvaluation('full');
       case 'restoreCheckpoint':
         await this.trainer.restoreCheckpoint();

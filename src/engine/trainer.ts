@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, NO_AUGMENT, OFFICIAL_AUGMENT } from '../data/augment.ts';
 import { makeBatch, trainBatchIndices } from '../data/batches.ts';
 import type { LoadedDataset } from '../data/dataset.ts';
+import { exportOnnx } from '../kernels/onnx/exportOnnx.ts';
 import { trainStep } from '../kernels/training.ts';
 import type { EvaluationSummary, RunState, WorkerEvent } from '../protocol.ts';
 import { createRng, deriveSeed } from '../sll/rng.ts';
@@ -134,14 +135,19 @@ export class Trainer {
     return exportRunWeights(this.requireRun(), new Date(this.deps.now()).toISOString(), withOptimizer);
   }
 
+  /** The current model as an ONNX graph for inference, its t-vectors folded into constants. */
+  exportOnnx(): Promise<Uint8Array> {
+    return exportOnnx(this.requireRun().model);
+  }
+
   /**
    * Loads weights into the current model. A file for another architecture is refused (the model
    * is untouched) unless `asNewModel`, which starts a new, idle run with the file's arch.
    */
-  async importWeights(text: string, asNewModel = false): Promise<void> {
+  async importWeights(file: string | Uint8Array, asNewModel = false): Promise<void> {
     if (this.state === 'running') throw new TrainerError('Busy', 'pause training before loading weights');
     const run = this.run;
-    const loaded = readWeightsFor(text, run?.model.arch ?? null, asNewModel);
+    const loaded = readWeightsFor(file, run?.model.arch ?? null, asNewModel);
     if (run && sameArch(loaded.arch, run.model.arch)) {
       run.model.assignParams(loaded.params);
       return;

@@ -1,7 +1,8 @@
 /** A run's weights as an `sll-lab/weights` file, and the checks before a file replaces them. */
 import type { Arch } from '../sll/arch.ts';
 import { type ParamMap, toPytorch } from '../sll/params.ts';
-import { type LoadedWeights, parseWeights, serializeWeights } from '../sll/weightsJson.ts';
+import { readWeights } from '../sll/weightsFile.ts';
+import { type LoadedWeights, serializeWeights } from '../sll/weightsJson.ts';
 import { TrainerError } from './errors.ts';
 import { type Run, describeArch } from './run.ts';
 
@@ -30,11 +31,15 @@ export async function exportRunWeights(run: Run, exportedAt: string, withOptimiz
 }
 
 /**
- * Reads a weights file. When a file for another network may not replace the current one, the
- * error names both networks.
+ * Reads a weights file (the lab's JSON or a PyTorch checkpoint). When a file for another network
+ * may not replace the current one, the error names both networks.
  */
-export function readWeightsFor(text: string, current: Arch | null, asNewModel: boolean): LoadedWeights {
-  const loaded = parseWeights(text);
+export function readWeightsFor(
+  file: string | Uint8Array,
+  current: Arch | null,
+  asNewModel: boolean,
+): LoadedWeights {
+  const loaded = readWeights(file);
   if (!asNewModel && !sameArch(loaded.arch, current)) {
     throw new TrainerError(
       'ArchitectureMismatch',

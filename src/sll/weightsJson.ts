@@ -147,21 +147,40 @@ export function parseWeights(input: string | unknown): LoadedWeights {
     if (e instanceof ArchError) throw new WeightsFileError(`invalid arch: ${e.message}`);
     throw e;
   }
-  const specs = new Map(paramSpecs(arch).map((s) => [s.name, s]));
+  const specs = tensorSpecs(arch);
   const params = readTensors(obj.tensors, 'tensors', specs);
   const extras = Object.fromEntries(Object.entries(obj).filter(([k]) => !KNOWN_KEYS.has(k)));
   if (obj.optimizer === undefined) return { arch, params, extras };
   return { arch, params, extras, optimizer: readOptimizer(obj.optimizer, specs) };
 }
 
-type Specs = Map<string, { shape: number[] }>;
+/** The expected tensors of an arch by name (shared with the PyTorch reader, pth.ts). */
+export type TensorSpecs = Map<string, { shape: number[] }>;
+
+export function tensorSpecs(arch: Arch): TensorSpecs {
+  return new Map(paramSpecs(arch).map((s) => [s.name, s]));
+}
 
 /** A complete set of tensors for the arch, each checked; `where` names the list in messages. */
-function readTensors(list: unknown, where: string, specs: Specs): ParamMap {
+function readTensors(list: unknown, where: string, specs: TensorSpecs): ParamMap {
   if (!Array.isArray(list)) throw new WeightsFileError(`"${where}" must be an array`);
+  return collectTensors(list, where, specs, (entry, at) => readTensor(entry, at, specs));
+}
+
+/**
+ * The checks every imported tensor list passes, whatever the file's format (shared with pth.ts):
+ * `read` turns one entry into a checked tensor (see `specFor`, `checkShape`, `checkFinite`); no name
+ * may appear twice and none of the arch's may be missing. `where` names the list in messages.
+ */
+export function collectTensors<T>(
+  list: readonly T[],
+  where: string,
+  specs: TensorSpecs,
+  read: (entry: T, at: string) => { name: string; values: Float32Array },
+): ParamMap {
   const out: ParamMap = new Map();
-  list.forEach((entry: unknown, index: number) => {
-    const { name, values } = readTensor(entry, `${where}[${index}]`, specs);
+  list.forEach((entry, index) => {
+    const { name, values } = read(entry, `${where}[${index}]`);
     if (out.has(name)) throw new WeightsFileError(`${where}: tensor ${name} appears twice`);
     out.set(name, values);
   });
@@ -176,7 +195,7 @@ function readTensors(list: unknown, where: string, specs: Specs): ParamMap {
 }
 
 /** The `optimizer` object: Adam's step and both moments for every parameter. */
-function readOptimizer(value: unknown, specs: Specs): OptimizerState {
+function readOptimizer(value: unknown, specs: TensorSpecs): OptimizerState {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new WeightsFileError('"optimizer" must be an object');
   }
@@ -191,6 +210,12 @@ function readOptimizer(value: unknown, specs: Specs): OptimizerState {
   }
   const expAvg = readTensors(o.exp_avg, 'optimizer.exp_avg', specs);
   const expAvgSq = readTensors(o.exp_avg_sq, 'optimizer.exp_avg_sq', specs);
+  checkSecondMoments(expAvgSq);
+  return { step: o.step as number, expAvg, expAvgSq };
+}
+
+/** Adam's second moments are squares: every value must be >= 0 (shared with pth.ts). */
+export function checkSecondMoments(expAvgSq: ParamMap): void {
   for (const [name, values] of expAvgSq) {
     const at = values.findIndex((v) => v < 0);
     if (at >= 0) {
@@ -199,18 +224,43 @@ function readOptimizer(value: unknown, specs: Specs): OptimizerState {
       );
     }
   }
-  return { step: o.step as number, expAvg, expAvgSq };
 }
 
-function readTensor(entry: unknown, where: string, specs: Specs): { name: string; values: Float32Array } {
+/** The arch's spec for a tensor name as a file writes it (`module.` prefixes stripped). */
+export function specFor(rawName: string, specs: TensorSpecs): { name: string; spec: { shape: number[] } } {
+  const name = stripModulePrefix(rawName);
+  const spec = specs.get(name);
+  if (!spec) throw new WeightsFileError(`unexpected tensor ${rawName}: the arch has no such parameter`);
+  return { name, spec };
+}
+
+export function checkShape(name: string, shape: readonly number[], spec: { shape: number[] }): void {
+  if (shape.length !== spec.shape.length || shape.some((d, i) => d !== spec.shape[i])) {
+    throw new WeightsFileError(
+      `tensor ${name} has shape [${shape.join(', ')}] but the arch needs [${spec.shape.join(', ')}]`,
+    );
+  }
+}
+
+export function checkFinite(name: string, values: Float32Array): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new WeightsFileError(`tensor ${name} holds ${values[i]} at index ${i}: weights must be finite`);
+    }
+  }
+}
+
+function readTensor(
+  entry: unknown,
+  where: string,
+  specs: TensorSpecs,
+): { name: string; values: Float32Array } {
   if (typeof entry !== 'object' || entry === null) {
     throw new WeightsFileError(`${where} is not an object`);
   }
   const t = entry as Record<string, unknown>;
   if (typeof t.name !== 'string') throw new WeightsFileError(`${where} has no "name" string`);
-  const name = stripModulePrefix(t.name);
-  const spec = specs.get(name);
-  if (!spec) throw new WeightsFileError(`unexpected tensor ${t.name}: the arch has no such parameter`);
+  const { name, spec } = specFor(t.name, specs);
   if (t.dtype !== 'float32') {
     throw new WeightsFileError(
       `tensor ${name} has dtype ${JSON.stringify(t.dtype ?? null)}; only "float32" is read`,
@@ -219,12 +269,7 @@ function readTensor(entry: unknown, where: string, specs: Specs): { name: string
   if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new WeightsFileError(`tensor ${name} has no valid "shape" (an array of sizes)`);
   }
-  const shape = t.shape as number[];
-  if (shape.length !== spec.shape.length || shape.some((d, i) => d !== spec.shape[i])) {
-    throw new WeightsFileError(
-      `tensor ${name} has shape [${shape.join(', ')}] but the arch needs [${spec.shape.join(', ')}]`,
-    );
-  }
+  checkShape(name, t.shape as number[], spec);
   if (typeof t.data !== 'string') throw new WeightsFileError(`tensor ${name} has no base64 "data" string`);
   let bytes: Uint8Array;
   try {
@@ -239,10 +284,6 @@ function readTensor(entry: unknown, where: string, specs: Specs): { name: string
     throw new WeightsFileError(`tensor ${name}: data ${what}: ${bytes.length} bytes, expected ${expected}`);
   }
   const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) {
-      throw new WeightsFileError(`tensor ${name} holds ${values[i]} at index ${i}: weights must be finite`);
-    }
-  }
+  checkFinite(name, values);
   return { name, values };
 }

@@ -64,7 +64,9 @@ export interface ActionsSlice {
   reset(): void;
   evaluateFull(): void;
   downloadWeights(): void;
-  loadWeights(text: string): void;
+  downloadOnnx(): void;
+  /** A weights file's bytes: the lab's JSON or a PyTorch `.pth` checkpoint. */
+  loadWeights(file: Uint8Array): void;
   resumeCheckpoint(): void;
   discardCheckpoint(): void;
   importDataset(files: { name: string; bytes: Uint8Array }[]): void;
@@ -75,7 +77,7 @@ export type LabState = SettingsSlice & RunSlice & ActionsSlice;
 /** Where commands go (the worker in the page, a recorder in tests) and what to do with exported weights. */
 export interface LabEnvironment {
   send(command: Command, transfer?: Transferable[]): void;
-  saveFile(name: string, text: string): void;
+  saveFile(name: string, contents: string | Uint8Array, mimeType: string): void;
 }
 
 const INITIAL_RUN = {
@@ -110,6 +112,11 @@ function settingsFromConfig(current: Settings, c: TrainConfig): Settings {
     augment: c.augment,
     seed: c.seed,
   };
+}
+
+/** What downloaded model files are called: the preset and the step they hold. */
+function modelFileStem(s: Pick<LabState, 'modelConfig' | 'step'>): string {
+  return `sll-lab-${s.modelConfig?.preset ?? 'model'}-step${s.step}`;
 }
 
 export function createLabStore(env: LabEnvironment, initialSettings: Settings = DEFAULT_SETTINGS) {
@@ -188,11 +195,12 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
             })),
           });
           return;
-        case 'weights': {
-          const c = get().modelConfig;
-          env.saveFile(`sll-lab-${c?.preset ?? 'model'}-step${get().step}.json`, e.text);
+        case 'weights':
+          env.saveFile(`${modelFileStem(get())}.json`, e.text, 'application/json');
           return;
-        }
+        case 'onnx':
+          env.saveFile(`${modelFileStem(get())}.onnx`, e.bytes, 'application/octet-stream');
+          return;
         case 'datasets':
           set({ importedDatasets: e.imported });
           if (e.added) get().updateSettings({ dataset: e.added });
@@ -237,10 +245,11 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
     },
     evaluateFull: () => env.send({ type: 'evaluate', subset: 'full' }),
     downloadWeights: () => env.send({ type: 'exportWeights' }),
-    loadWeights(text) {
+    downloadOnnx: () => env.send({ type: 'exportOnnx' }),
+    loadWeights(file) {
       const config = get().modelConfig ?? toTrainConfig(get().settings);
       env.send({ type: 'configure', config });
-      env.send({ type: 'importWeights', text, asNewModel: true });
+      env.send({ type: 'importWeights', file, asNewModel: true }, [file.buffer]);
     },
     resumeCheckpoint() {
       set({ resumable: null });

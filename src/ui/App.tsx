@@ -8,11 +8,15 @@ import { Controls } from './Controls.tsx';
 import { FilesPanel } from './FilesPanel.tsx';
 import { useLab } from './lab.ts';
 import { RunButtons } from './RunButtons.tsx';
+import { PaperTable } from './PaperTable.tsx';
 import { Samples } from './Samples.tsx';
 import { StatusBar } from './StatusBar.tsx';
 
+const WEIGHTS_FILE = /\.(json|pth|pt)$/i;
+
 export function App() {
   const importDataset = useLab((s) => s.importDataset);
+  const loadWeights = useLab((s) => s.loadWeights);
   const [dragging, setDragging] = useState(false);
   return (
     <div
@@ -30,7 +34,12 @@ export function App() {
         setDragging(false);
         const files = [...e.dataTransfer.files];
         if (files.length === 0) return;
-        // An archive or .bin files dropped anywhere on the page: parsed and validated in the worker.
+        // Dropped anywhere on the page, a weights file (the lab's JSON or a PyTorch checkpoint) or an
+        // archive or .bin files: parsed and validated in the worker.
+        if (files.length === 1 && WEIGHTS_FILE.test(files[0].name)) {
+          loadWeights(new Uint8Array(await files[0].arrayBuffer()));
+          return;
+        }
         importDataset(
           await Promise.all(
             files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
@@ -57,6 +66,7 @@ export function App() {
         </aside>
         <div className="results">
           <Accuracies />
+          <PaperTable />
           <div className="charts">
             <LossChart />
             <AccuracyChart />

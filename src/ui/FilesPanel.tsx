@@ -4,10 +4,12 @@ import { useLab } from './lab.ts';
 /** Weights download and upload, and CIFAR archive import. Parsing happens in the worker. */
 export function FilesPanel() {
   const download = useLab((s) => s.downloadWeights);
+  const downloadOnnx = useLab((s) => s.downloadOnnx);
   const loadWeights = useLab((s) => s.loadWeights);
   const importDataset = useLab((s) => s.importDataset);
   const evaluateFull = useLab((s) => s.evaluateFull);
-  const hasModel = useLab((s) => s.modelConfig !== null && s.step > 0);
+  // A model exists once it has trained a step, or been evaluated (a loaded file is, at once).
+  const hasModel = useLab((s) => s.modelConfig !== null && (s.step > 0 || s.evaluations.length > 0));
   const running = useLab((s) => s.runState === 'running' || s.runState === 'loading');
   const [note, setNote] = useState<string | null>(null);
   const weightsId = useId();
@@ -19,24 +21,27 @@ export function FilesPanel() {
         <button data-testid="download-weights" disabled={!hasModel} onClick={download}>
           Download weights (JSON)
         </button>
+        <button data-testid="download-onnx" disabled={!hasModel} onClick={downloadOnnx}>
+          Download ONNX
+        </button>
         <button disabled={!hasModel || running} onClick={evaluateFull}>
           Evaluate on all 10,000
         </button>
       </div>
       <div className="field">
-        <label htmlFor={weightsId}>Load weights (sll-lab/weights JSON)</label>
+        <label htmlFor={weightsId}>Load weights (sll-lab/weights JSON or a PyTorch .pth checkpoint)</label>
         <input
           id={weightsId}
           data-testid="load-weights"
           type="file"
-          accept=".json,application/json"
+          accept=".json,.pth,.pt,application/json"
           disabled={running}
           onChange={async (e) => {
             const file = e.target.files?.[0];
             e.target.value = '';
             if (!file) return;
             setNote(`loading ${file.name}…`);
-            loadWeights(await file.text());
+            loadWeights(new Uint8Array(await file.arrayBuffer()));
             setNote(null);
           }}
         />

@@ -7,8 +7,8 @@ import { type LabState, type LabStore, createLabStore } from '../store/labStore.
 import { type Settings, settingsFromQuery, settingsToQuery } from '../store/settings.ts';
 import type { Command, WorkerEvent, WorkerInit } from '../protocol.ts';
 
-function saveFile(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+function saveFile(name: string, contents: string | Uint8Array, mimeType: string): void {
+  const url = URL.createObjectURL(new Blob([contents as BlobPart], { type: mimeType }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

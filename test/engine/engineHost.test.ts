@@ -8,6 +8,7 @@ import type { BackendName } from '../../src/sll/backendNames.ts';
 import type { TrainConfig } from '../../src/sll/trainConfig.ts';
 import { toyConfig, toyData } from '../helpers/toyData.ts';
 import { EngineHost } from '../../src/engine/engineHost.ts';
+import { decodeOnnxModel } from '../helpers/onnx.ts';
 
 describe('backend selection', () => {
   it('tries webgpu, webgl, wasm, cpu in order and says why each one was passed over', async () => {
@@ -107,6 +108,9 @@ describe('EngineHost', () => {
     expect(full).toMatchObject({ n: 40 });
     await send({ type: 'exportWeights' });
     expect(events.at(-1)).toMatchObject({ type: 'weights' });
+    await send({ type: 'exportOnnx' });
+    const onnx = events.at(-1);
+    expect(onnx?.type === 'onnx' && decodeOnnxModel(onnx.bytes).graph?.output?.[0]?.name).toBe('logits');
     h.dispose();
   });
 
@@ -115,7 +119,7 @@ describe('EngineHost', () => {
     await h.init('cpu');
     await h.handle({ type: 'exportWeights' });
     expect(events.at(-1)).toMatchObject({ type: 'error', name: 'NoModel' });
-    await h.handle({ type: 'importWeights', text: 'not json', asNewModel: false });
+    await h.handle({ type: 'importWeights', file: new TextEncoder().encode('not json'), asNewModel: false });
     expect(events.at(-1)).toMatchObject({ type: 'error', name: 'WeightsFileError' });
     await h.handle({
       type: 'importDataset',

@@ -86,7 +86,7 @@ describe('lab store', () => {
     s.getState().pause();
     moveEps();
     s.getState().resume();
-    s.getState().loadWeights('{}');
+    s.getState().loadWeights(new TextEncoder().encode('{}'));
     s.getState().evaluateFull();
     moveEps();
     s.getState().updateSettings({ epsSteps: 77 });

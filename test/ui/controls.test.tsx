@@ -7,7 +7,7 @@ import { DEFAULT_SETTINGS, toTrainConfig } from '../../src/store/settings.ts';
 import { Controls } from '../../src/ui/Controls.tsx';
 import { FilesPanel } from '../../src/ui/FilesPanel.tsx';
 import { RunButtons } from '../../src/ui/RunButtons.tsx';
-import { emit, renderWithLab } from './render.tsx';
+import { emit, evaluationEvent, renderWithLab } from './render.tsx';
 
 afterEach(cleanup);
 
@@ -152,7 +152,10 @@ describe('Controls', () => {
 describe('FilesPanel', () => {
   const download = () => screen.getByRole('button', { name: 'Download weights (JSON)' }) as HTMLButtonElement;
   const evaluate = () => screen.getByRole('button', { name: 'Evaluate on all 10,000' }) as HTMLButtonElement;
-  const loadWeights = () => screen.getByLabelText('Load weights (sll-lab/weights JSON)') as HTMLInputElement;
+  const loadWeights = () =>
+    screen.getByLabelText(
+      'Load weights (sll-lab/weights JSON or a PyTorch .pth checkpoint)',
+    ) as HTMLInputElement;
   const importData = () =>
     screen.getByLabelText('Import cifar-10/100-binary.tar.gz or its .bin files') as HTMLInputElement;
 
@@ -188,6 +191,17 @@ describe('FilesPanel', () => {
     expect(enabled(evaluate())).toBe(true);
   });
 
+  it('counts loaded weights as a model once the worker has evaluated them, at step 0', () => {
+    const { store } = renderWithLab(<FilesPanel />);
+    ready(store);
+    act(() => store.getState().loadWeights(new TextEncoder().encode('{}')));
+    emit(store, { type: 'model', config: toTrainConfig(DEFAULT_SETTINGS), step: 0 });
+    runState(store, 'idle', 0);
+    expect(enabled(download())).toBe(false);
+    emit(store, evaluationEvent({ radii: [0.5], predictions: [1], labels: [1], step: 0 }));
+    expect([enabled(download()), enabled(evaluate())]).toEqual([true, true]);
+  });
+
   // [state, Download, Evaluate, Load weights], with a trained model.
   const table: [RunState, boolean, boolean, boolean][] = [
     ['idle', true, true, true],
@@ -211,9 +225,29 @@ describe('FilesPanel', () => {
     fireEvent.click(download());
     expect(sent).toEqual([{ type: 'exportWeights' }]);
     emit(store, { type: 'weights', text: '{"format":"sll-lab/weights"}' });
-    expect(saved).toEqual([{ name: 'sll-lab-lab-step50.json', text: '{"format":"sll-lab/weights"}' }]);
+    expect(saved).toEqual([
+      {
+        name: 'sll-lab-lab-step50.json',
+        contents: '{"format":"sll-lab/weights"}',
+        mimeType: 'application/json',
+      },
+    ]);
     fireEvent.click(evaluate());
     expect(sent.at(-1)).toEqual({ type: 'evaluate', subset: 'full' });
+  });
+
+  it('Download ONNX asks the worker for the graph and saves its bytes', () => {
+    const { store, sent, saved } = renderWithLab(<FilesPanel />);
+    const onnx = () => screen.getByTestId('download-onnx') as HTMLButtonElement;
+    expect(onnx().disabled).toBe(true);
+    model(store, 50);
+    fireEvent.click(onnx());
+    expect(sent).toEqual([{ type: 'exportOnnx' }]);
+    const bytes = Uint8Array.from([8, 7, 18, 3]);
+    emit(store, { type: 'onnx', bytes });
+    expect(saved).toEqual([
+      { name: 'sll-lab-lab-step50.onnx', contents: bytes, mimeType: 'application/octet-stream' },
+    ]);
   });
 
   it('sends a chosen weights file to the worker as a new model', async () => {
@@ -223,7 +257,11 @@ describe('FilesPanel', () => {
     Object.defineProperty(input, 'files', { value: [file], configurable: true });
     fireEvent.change(input);
     await waitFor(() => expect(sent.map((c) => c.type)).toEqual(['configure', 'importWeights']));
-    expect(sent[1]).toEqual({ type: 'importWeights', text: '{"w":1}', asNewModel: true });
+    expect(sent[1]).toEqual({
+      type: 'importWeights',
+      file: new TextEncoder().encode('{"w":1}'),
+      asNewModel: true,
+    });
   });
 
   it('sends chosen archive files to the worker, bytes and names', async () => {

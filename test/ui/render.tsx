@@ -15,14 +15,17 @@ export interface TestLab {
   /** Commands the store sent to the (absent) worker, in order. */
   sent: Command[];
   /** Files the store asked the page to save. */
-  saved: { name: string; text: string }[];
+  saved: { name: string; contents: string | Uint8Array; mimeType: string }[];
 }
 
 export function createTestLab(settings: Partial<Settings> = {}): TestLab {
   const sent: Command[] = [];
-  const saved: { name: string; text: string }[] = [];
+  const saved: TestLab['saved'] = [];
   const store = createLabStore(
-    { send: (command) => sent.push(command), saveFile: (name, text) => saved.push({ name, text }) },
+    {
+      send: (command) => sent.push(command),
+      saveFile: (name, contents, mimeType) => saved.push({ name, contents, mimeType }),
+    },
     { ...DEFAULT_SETTINGS, ...settings },
   );
   return { store, sent, saved };

@@ -7,7 +7,8 @@ import { pgdAttack } from '../../kernels/pgd.ts';
 import { createRng } from '../../sll/rng.ts';
 import { CliError } from '../errors.ts';
 import { EVALUATION_OPTIONS, IMAGE_HELP, certifyAll, imageBatch, loadImages } from '../images.ts';
-import { integerOption, readWeightsFile } from '../io.ts';
+import { integerOption, weightsHelp, readWeightsFile } from '../io.ts';
+import { resolveArch } from './init.ts';
 import { parseEpsList } from '../eps.ts';
 
 export const ATTACK_HELP = `Usage: sll-lab attack --weights W.json (--images X.npy --labels Y.npy | --dataset cifar10 [--limit N])
@@ -18,7 +19,7 @@ as the official evaluation. Prints the accuracy under attack next to the certifi
 the same eps; a sound certificate never exceeds the attacked accuracy.
 
 Options:
-  --weights FILE  sll-lab/weights v1 JSON
+${weightsHelp()}
 ${IMAGE_HELP}
   --eps E         attack radius (L2, pixels in [0, 1]); a decimal or a fraction like 36/255
   --steps N       PGD steps (default 100)
@@ -34,6 +35,7 @@ export async function runAttack(argv: string[], out: (line: string) => void): Pr
       ...EVALUATION_OPTIONS,
       steps: { type: 'string' },
       seed: { type: 'string' },
+      arch: { type: 'string' },
     },
     strict: true,
   });
@@ -47,7 +49,8 @@ export async function runAttack(argv: string[], out: (line: string) => void): Pr
   const steps = integerOption(values.steps, 'steps', 100);
   const rng = createRng(integerOption(values.seed, 'seed', 0));
   const batch = Math.max(1, integerOption(values.batch, 'batch', 100));
-  const { arch, params } = await readWeightsFile(values.weights);
+  const givenArch = values.arch === undefined ? undefined : await resolveArch(undefined, values.arch);
+  const { arch, params } = await readWeightsFile(values.weights, givenArch);
   const images = await loadImages(arch, values);
   if (!images.labels) throw new CliError('an attack needs labels (--labels or --dataset)');
   const labels = images.labels;

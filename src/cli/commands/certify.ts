@@ -3,19 +3,20 @@ import { certifiedAccuracy, naturalAccuracy } from '../../sll/certify.ts';
 import { parseEpsList } from '../eps.ts';
 import { SllModel } from '../../kernels/model.ts';
 import { CliError } from '../errors.ts';
-import { integerOption, readWeightsFile } from '../io.ts';
+import { integerOption, weightsHelp, readWeightsFile } from '../io.ts';
+import { resolveArch } from './init.ts';
 import { EVALUATION_OPTIONS, IMAGE_HELP, certifyAll, loadImages } from '../images.ts';
 
 export const CERTIFY_HELP = `Usage:
-  sll-lab certify --weights W.json --images X.npy [--labels Y.npy] [--eps LIST] [--json]
-  sll-lab certify --weights W.json --dataset cifar10 [--split test] [--limit N] [--eps LIST] [--json]
+  sll-lab certify --weights W.json|W.pth --images X.npy [--labels Y.npy] [--eps LIST] [--json]
+  sll-lab certify --weights W.json|W.pth --dataset cifar10 [--split test] [--limit N] [--eps LIST] [--json]
 
 Evaluates a network and certifies each prediction: the certified L2 radius of the predicted
 class (docs/math.md §4). With labels, prints natural accuracy and certified accuracy (a fraction
 in [0, 1]: correct and radius > eps).
 
 Options:
-  --weights FILE  sll-lab/weights v1 JSON
+${weightsHelp()}
 ${IMAGE_HELP}
   --eps LIST      comma-separated radii, as decimals or fractions (0.1412,36/255);
                   default: the paper's 36/255, 72/255, 108/255, 255/255
@@ -29,6 +30,7 @@ export async function runCertify(argv: string[], out: (line: string) => void): P
     args: argv,
     options: {
       ...EVALUATION_OPTIONS,
+      arch: { type: 'string' },
     },
     strict: true,
   });
@@ -39,7 +41,8 @@ export async function runCertify(argv: string[], out: (line: string) => void): P
   if (!values.weights) throw new CliError('--weights FILE is required');
   const epsList = parseEpsList(values.eps);
   const batch = Math.max(1, integerOption(values.batch, 'batch', 256));
-  const { arch, params } = await readWeightsFile(values.weights);
+  const givenArch = values.arch === undefined ? undefined : await resolveArch(undefined, values.arch);
+  const { arch, params } = await readWeightsFile(values.weights, givenArch);
   const images = await loadImages(arch, values);
 
   const model = new SllModel(arch, params);

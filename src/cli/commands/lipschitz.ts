@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { layerLipschitzEstimates } from '../../kernels/lipschitz.ts';
 import { SllModel } from '../../kernels/model.ts';
 import { CliError } from '../errors.ts';
-import { integerOption, readWeightsFile } from '../io.ts';
+import { integerOption, weightsHelp, readWeightsFile } from '../io.ts';
+import { resolveArch } from './init.ts';
 
 export const LIPSCHITZ_HELP = `Usage: sll-lab lipschitz --weights W.json [--iterations 500] [--points 2] [--json]
 
@@ -12,7 +13,7 @@ check) and at random points c with small v (the layer's Jacobian there). Exit co
 layer exceeds 1 + 1e-4.
 
 Options:
-  --weights FILE    sll-lab/weights v1 JSON
+${weightsHelp(20)}
   --iterations N    power-iteration steps per estimate (default 500, as the official tool)
   --points N        random centres per layer (default 2)
   --json            print a JSON array
@@ -25,6 +26,7 @@ export async function runLipschitz(argv: string[], out: (line: string) => void):
     args: argv,
     options: {
       weights: { type: 'string' },
+      arch: { type: 'string' },
       iterations: { type: 'string' },
       points: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -37,7 +39,8 @@ export async function runLipschitz(argv: string[], out: (line: string) => void):
     return;
   }
   if (!values.weights) throw new CliError('--weights FILE is required');
-  const { arch, params } = await readWeightsFile(values.weights);
+  const givenArch = values.arch === undefined ? undefined : await resolveArch(undefined, values.arch);
+  const { arch, params } = await readWeightsFile(values.weights, givenArch);
   const model = new SllModel(arch, params);
   const estimates = await layerLipschitzEstimates(model, {
     maxIterations: integerOption(values.iterations, 'iterations', 500),
