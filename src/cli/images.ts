@@ -29,6 +29,7 @@ export const EVALUATION_OPTIONS = {
   ...IMAGE_OPTIONS,
   eps: { type: 'string' },
   batch: { type: 'string' },
+  backend: { type: 'string', default: 'cpu' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -37,7 +38,8 @@ export const IMAGE_HELP = `  --images FILE   NumPy float32/float64 array [N, C, 
   --labels FILE   NumPy int32/int64 array [N]
   --dataset NAME  a shipped dataset instead of --images (cifar10)
   --split NAME    test (default) or train
-  --limit N       only the first N images of the split`;
+  --limit N       only the first N images of the split
+  --backend NAME  cpu (default) or wasm (several times faster on big networks)`;
 
 export interface Images {
   /** NHWC float32 in [0, 1]. */

@@ -102,6 +102,33 @@ describe('sll-lab certify', () => {
     expect(report.certifiedAccuracy['0']).toBe(correct / n);
   });
 
+  it('certifies on the WASM backend as on the CPU one, and names a bad --backend', async () => {
+    const { weights, x, y } = await files('float64');
+    const on = async (backend: string) =>
+      JSON.parse(
+        (
+          await run(
+            'certify',
+            '--weights',
+            weights,
+            '--images',
+            x,
+            '--labels',
+            y,
+            '--backend',
+            backend,
+            '--json',
+          )
+        ).stdout,
+      );
+    const [cpu, wasm] = [await on('cpu'), await on('wasm')];
+    expect(wasm.predictions).toEqual(cpu.predictions);
+    expect(maxRelativeError(wasm.logits.flat(), cpu.logits.flat())).toBeLessThan(1e-5);
+    const bad = await run('certify', '--weights', weights, '--images', x, '--backend', 'gpu');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--backend must be wasm or cpu, got "gpu"/);
+  });
+
   it('omits accuracies without labels and uses the paper epsilons by default', async () => {
     const { weights, x, y } = await files();
     const bare = JSON.parse((await run('certify', '--weights', weights, '--images', x, '--json')).stdout);

@@ -8,6 +8,7 @@ import { createRng } from '../../sll/rng.ts';
 import { CliError } from '../errors.ts';
 import { EVALUATION_OPTIONS, IMAGE_HELP, certifyAll, imageBatch, loadImages } from '../images.ts';
 import { integerOption, weightsHelp, readWeightsFile } from '../io.ts';
+import { backendOption, startNodeBackend } from '../nodeBackend.ts';
 import { resolveArch } from './init.ts';
 import { parseEpsList } from '../eps.ts';
 
@@ -51,6 +52,7 @@ export async function runAttack(argv: string[], out: (line: string) => void): Pr
   const batch = Math.max(1, integerOption(values.batch, 'batch', 100));
   const givenArch = values.arch === undefined ? undefined : await resolveArch(undefined, values.arch);
   const { arch, params } = await readWeightsFile(values.weights, givenArch);
+  await startNodeBackend(backendOption(values.backend));
   const images = await loadImages(arch, values);
   if (!images.labels) throw new CliError('an attack needs labels (--labels or --dataset)');
   const labels = images.labels;

@@ -4,6 +4,7 @@ import { parseEpsList } from '../eps.ts';
 import { SllModel } from '../../kernels/model.ts';
 import { CliError } from '../errors.ts';
 import { integerOption, weightsHelp, readWeightsFile } from '../io.ts';
+import { backendOption, startNodeBackend } from '../nodeBackend.ts';
 import { resolveArch } from './init.ts';
 import { EVALUATION_OPTIONS, IMAGE_HELP, certifyAll, loadImages } from '../images.ts';
 
@@ -43,6 +44,7 @@ export async function runCertify(argv: string[], out: (line: string) => void): P
   const batch = Math.max(1, integerOption(values.batch, 'batch', 256));
   const givenArch = values.arch === undefined ? undefined : await resolveArch(undefined, values.arch);
   const { arch, params } = await readWeightsFile(values.weights, givenArch);
+  await startNodeBackend(backendOption(values.backend));
   const images = await loadImages(arch, values);
 
   const model = new SllModel(arch, params);

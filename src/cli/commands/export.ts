@@ -6,7 +6,7 @@ import { ONNX_OPSET } from '../../kernels/onnx/onnxGraph.ts';
 import { exportOnnx } from '../../kernels/onnx/exportOnnx.ts';
 import { CliError } from '../errors.ts';
 import { readWeightsFile } from '../io.ts';
-import { startNodeBackend } from '../nodeBackend.ts';
+import { backendOption, startNodeBackend } from '../nodeBackend.ts';
 
 export const EXPORT_FORMATS = ['onnx'] as const;
 
@@ -52,10 +52,8 @@ export async function runExport(argv: string[], out: (line: string) => void): Pr
   if (!values.weights) throw new CliError('--weights FILE is required');
   if (!values.out) throw new CliError('--out FILE is required');
   const format = exportFormat(values.format, values.out);
-  if (values.backend !== 'wasm' && values.backend !== 'cpu')
-    throw new CliError('--backend must be cpu or wasm');
   const { arch, params } = await readWeightsFile(values.weights);
-  const backend = values.backend === 'wasm' ? (await startNodeBackend('wasm')).backend : 'cpu';
+  const backend = (await startNodeBackend(backendOption(values.backend))).backend;
 
   const model = new SllModel(arch, params);
   let bytes: Uint8Array;

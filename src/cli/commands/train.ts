@@ -8,7 +8,7 @@ import type { TrainConfig } from '../../sll/trainConfig.ts';
 import type { LoadedDataset } from '../../data/dataset.ts';
 import { CliError } from '../errors.ts';
 import { integerOption } from '../io.ts';
-import { startNodeBackend } from '../nodeBackend.ts';
+import { backendOption, startNodeBackend } from '../nodeBackend.ts';
 import { nodeTrainer } from '../nodeTrainer.ts';
 import { resolveArch } from './init.ts';
 
@@ -86,8 +86,6 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
   const arch = await resolveArch(values.preset, values.arch);
   if (!values.out) throw new CliError('--out FILE is required');
   if (!isLossName(values.loss)) throw new CliError(`--loss must be one of ${LOSS_NAMES.join(', ')}`);
-  if (values.backend !== 'wasm' && values.backend !== 'cpu')
-    throw new CliError('--backend must be wasm or cpu');
   if (values.dataset !== 'cifar10')
     throw new CliError(`unknown dataset "${values.dataset}" (available: cifar10)`);
   const learningRate = values.lr === undefined ? OFFICIAL_LEARNING_RATE : Number(values.lr);
@@ -112,7 +110,7 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
     checkpointSeconds: 0,
   };
 
-  const backend = await startNodeBackend(values.backend);
+  const backend = await startNodeBackend(backendOption(values.backend));
   const { loadCifar10Node } = await import('../nodeDataset.ts');
   const loadData = (): Promise<LoadedDataset> => loadCifar10Node({ train: trainLimit });
 
