@@ -10,37 +10,17 @@ no_grad, t recomputed by every call as the authors' evaluation does) and the ver
 """
 import argparse
 import json
-import math
 import os
 import statistics
+import sys
 import time
 
 import torch
-import torch.nn.functional as F
-from torch import nn
 
-from sll_torch import SllConv, SllDense, SllNetwork
-
-XENT_OFFSET = 3 * math.sqrt(2) / 2
-XENT_TEMPERATURE = 0.25
-
-
-def initialize(net):
-    # Values only need to be of the right scale: the timing does not depend on them.
-    for module in net.modules():
-        if isinstance(module, SllConv):
-            nn.init.xavier_normal_(module.kernel)
-        if isinstance(module, SllDense):
-            nn.init.xavier_normal_(module.weight)
-        if isinstance(module, (SllConv, SllDense)):
-            nn.init.zeros_(module.bias)
-            nn.init.normal_(module.q)
-
-
-def offset_cross_entropy(logits, labels):
-    one_hot = F.one_hot(labels, logits.shape[1]).to(logits.dtype)
-    scaled = (logits - XENT_OFFSET * one_hot) / XENT_TEMPERATURE
-    return F.cross_entropy(scaled, labels) * XENT_TEMPERATURE
+# The network, its initialisation and the loss live in the python/sll_lab package.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from sll_lab.model import SllNetwork, initialize  # noqa: E402
+from sll_lab.recipe import make_adam, offset_cross_entropy  # noqa: E402
 
 
 def timed(run, steps, warmup, budget_s):
@@ -73,7 +53,7 @@ def main():
     net = SllNetwork(arch)
     initialize(net)
     net.to(device)
-    adam = torch.optim.Adam(net.parameters(), lr=0.01, betas=(0.5, 0.9), eps=1e-8)
+    adam = make_adam(net.parameters())
     shape = (arch["inChannels"], arch["imageSize"], arch["imageSize"])
     images = torch.rand((args.batch, *shape)).numpy()
     labels = (torch.arange(args.batch) % arch["nClasses"]).to(device)

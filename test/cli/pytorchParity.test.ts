@@ -1,6 +1,6 @@
 /**
  * Interoperability with PyTorch and NumPy: our weights load into a spec-faithful PyTorch module
- * (bench/pytorch/sll_torch.py) with the official state_dict names, and give the same logits; .npy
+ * (python/sll_lab/logits.py) with the official state_dict names, and give the same logits; .npy
  * files written by NumPy read back exactly. Needs Debian's python3-torch (.ci/run installs it);
  * skipped, with the reason, where it is missing.
  */
@@ -48,7 +48,7 @@ describe.skipIf(!hasTorch)('PyTorch parity', () => {
     writeFileSync(x, encodeNpy(images, [n, arch.inChannels, arch.imageSize, arch.imageSize], 'float32'));
     const out = join(dir, 'l.npy');
     execFileSync(PYTHON, [
-      'bench/pytorch/sll_torch.py',
+      'python/sll_lab/logits.py',
       'logits',
       '--weights',
       weights,
