@@ -9,21 +9,10 @@ import { initialParams } from '../../src/sll/init.ts';
 import { oracleLogits, oracleNormalizedRows } from '../oracle/oracle.ts';
 import { maxRelativeError, randomImagesNchw, smallArch } from '../helpers/tensors.ts';
 import { parseWeights, serializeWeights } from '../../src/sll/weightsJson.ts';
-import { main } from '../../src/cli/main.ts';
 import { encodeNpy } from '../helpers/npy.ts';
+import { runCli } from '../helpers/cli.ts';
 
 let dir: string;
-
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    argv,
-    (l) => out.push(l),
-    (l) => err.push(l),
-  );
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sll-cli-'));
@@ -33,27 +22,27 @@ describe('sll-lab init', () => {
   it('writes reproducible weights from a preset or an arch file', async () => {
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');
-    expect((await run('init', '--preset', 'tiny', '--seed', '5', '--out', a)).code).toBe(0);
+    expect((await runCli('init', '--preset', 'tiny', '--seed', '5', '--out', a)).code).toBe(0);
     const archFile = join(dir, 'arch.json');
     await writeFile(archFile, JSON.stringify(parseWeights(await readFile(a, 'utf8')).arch));
-    expect((await run('init', '--arch', archFile, '--seed', '5', '--out', b)).code).toBe(0);
+    expect((await runCli('init', '--arch', archFile, '--seed', '5', '--out', b)).code).toBe(0);
     const wa = parseWeights(await readFile(a, 'utf8'));
     const wb = parseWeights(await readFile(b, 'utf8'));
     for (const [name, v] of wa.params) expect(wb.params.get(name)).toEqual(v);
   });
 
   it('refuses unclear input with exit code 2', async () => {
-    expect((await run('init', '--seed', '1', '--out', join(dir, 'x.json'))).stderr).toMatch(
+    expect((await runCli('init', '--seed', '1', '--out', join(dir, 'x.json'))).stderr).toMatch(
       /exactly one of --preset/,
     );
-    expect((await run('init', '--preset', 'huge', '--seed', '1', '--out', 'x')).code).toBe(2);
-    expect((await run('init', '--preset', 'tiny', '--seed=-1', '--out', 'x')).stderr).toMatch(
+    expect((await runCli('init', '--preset', 'huge', '--seed', '1', '--out', 'x')).code).toBe(2);
+    expect((await runCli('init', '--preset', 'tiny', '--seed=-1', '--out', 'x')).stderr).toMatch(
       /--seed must be/,
     );
-    expect((await run('init', '--bogus')).code).toBe(2);
-    expect((await run('frobnicate')).code).toBe(2);
-    expect((await run('init', '--help')).stdout).toMatch(/Usage: sll-lab init/);
-    expect((await run('certify', '--help')).stdout).toMatch(/Usage:\n {2}sll-lab certify/);
+    expect((await runCli('init', '--bogus')).code).toBe(2);
+    expect((await runCli('frobnicate')).code).toBe(2);
+    expect((await runCli('init', '--help')).stdout).toMatch(/Usage: sll-lab init/);
+    expect((await runCli('certify', '--help')).stdout).toMatch(/Usage:\n {2}sll-lab certify/);
   });
 });
 
@@ -75,7 +64,7 @@ describe('sll-lab certify', () => {
 
   it('prints logits, predictions, radii and accuracies that match the float64 oracle', async () => {
     const { weights, x, y } = await files('float64');
-    const { code, stdout, stderr } = await run(
+    const { code, stdout, stderr } = await runCli(
       'certify',
       '--weights',
       weights,
@@ -107,7 +96,7 @@ describe('sll-lab certify', () => {
     const on = async (backend: string) =>
       JSON.parse(
         (
-          await run(
+          await runCli(
             'certify',
             '--weights',
             weights,
@@ -124,18 +113,18 @@ describe('sll-lab certify', () => {
     const [cpu, wasm] = [await on('cpu'), await on('wasm')];
     expect(wasm.predictions).toEqual(cpu.predictions);
     expect(maxRelativeError(wasm.logits.flat(), cpu.logits.flat())).toBeLessThan(1e-5);
-    const bad = await run('certify', '--weights', weights, '--images', x, '--backend', 'gpu');
+    const bad = await runCli('certify', '--weights', weights, '--images', x, '--backend', 'gpu');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--backend must be wasm or cpu, got "gpu"/);
   });
 
   it('omits accuracies without labels and uses the paper epsilons by default', async () => {
     const { weights, x, y } = await files();
-    const bare = JSON.parse((await run('certify', '--weights', weights, '--images', x, '--json')).stdout);
+    const bare = JSON.parse((await runCli('certify', '--weights', weights, '--images', x, '--json')).stdout);
     expect(bare.naturalAccuracy).toBeUndefined();
     expect(bare.radii).toHaveLength(n);
     const withLabels = JSON.parse(
-      (await run('certify', '--weights', weights, '--images', x, '--labels', y, '--json')).stdout,
+      (await runCli('certify', '--weights', weights, '--images', x, '--labels', y, '--json')).stdout,
     );
     expect(Object.keys(withLabels.certifiedAccuracy)).toEqual(['0.1412', '0.2824', '0.4235', '1.0000']);
   });
@@ -149,7 +138,9 @@ describe('sll-lab certify', () => {
     await writeFile(weights, serializeWeights(two, params));
     const x = join(dir, 'x2.npy');
     await writeFile(x, encodeNpy(images.subarray(0, 2 * 3 * 64), [2, 3, 8, 8], 'float32'));
-    const report = JSON.parse((await run('certify', '--weights', weights, '--images', x, '--json')).stdout);
+    const report = JSON.parse(
+      (await runCli('certify', '--weights', weights, '--images', x, '--json')).stdout,
+    );
     expect(report.radii).toEqual([null, null]);
   });
 
@@ -167,28 +158,28 @@ describe('sll-lab certify', () => {
     ];
     await writeFile(bad, 'hello');
     for (const [argv, message] of cases) {
-      const r = await run('certify', ...argv);
+      const r = await runCli('certify', ...argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
     }
     const wrongShape = join(dir, 'shape.npy');
     await writeFile(wrongShape, encodeNpy(new Float32Array(2 * 3 * 4 * 4), [2, 3, 4, 4], 'float32'));
-    expect((await run('certify', '--weights', weights, '--images', wrongShape)).stderr).toMatch(
+    expect((await runCli('certify', '--weights', weights, '--images', wrongShape)).stderr).toMatch(
       /expected \(N, 3, 8, 8\)/,
     );
     const outOfRange = join(dir, 'range.npy');
     await writeFile(outOfRange, encodeNpy(new Float32Array(3 * 64).fill(255), [1, 3, 8, 8], 'float32'));
-    expect((await run('certify', '--weights', weights, '--images', outOfRange)).stderr).toMatch(
+    expect((await runCli('certify', '--weights', weights, '--images', outOfRange)).stderr).toMatch(
       /outside \[0, 1\]/,
     );
     const badLabels = join(dir, 'labels.npy');
     await writeFile(badLabels, encodeNpy([0, 1, 2, 3, 4, 9], [6], 'int32'));
-    expect((await run('certify', '--weights', weights, '--images', x, '--labels', badLabels)).stderr).toMatch(
-      /label 4 at index 4 is not in 0..3/,
-    );
+    expect(
+      (await runCli('certify', '--weights', weights, '--images', x, '--labels', badLabels)).stderr,
+    ).toMatch(/label 4 at index 4 is not in 0..3/);
     const truncated = join(dir, 'trunc.npy');
     await writeFile(truncated, (await readFile(x)).subarray(0, 300));
-    expect((await run('certify', '--weights', weights, '--images', truncated)).stderr).toMatch(
+    expect((await runCli('certify', '--weights', weights, '--images', truncated)).stderr).toMatch(
       /truncated data/,
     );
   });
@@ -206,7 +197,7 @@ describe('sll-lab attack and lipschitz', () => {
     const y = join(dir, 'ya.npy');
     await writeFile(y, encodeNpy([0, 1, 2, 0, 1, 2], [n], 'int32'));
     for (const eps of ['0.001', '0.5']) {
-      const r = await run(
+      const r = await runCli(
         'attack',
         '--weights',
         weights,
@@ -225,7 +216,7 @@ describe('sll-lab attack and lipschitz', () => {
       expect(report.robustAccuracy).toBeGreaterThanOrEqual(report.certifiedAccuracy);
       expect(report.robustAccuracy).toBeLessThanOrEqual(report.naturalAccuracy);
     }
-    expect((await run('attack', '--weights', weights, '--images', x, '--eps', '0.1')).stderr).toMatch(
+    expect((await runCli('attack', '--weights', weights, '--images', x, '--eps', '0.1')).stderr).toMatch(
       /needs labels/,
     );
   });
@@ -234,7 +225,7 @@ describe('sll-lab attack and lipschitz', () => {
     const params = initialParams(arch, 4);
     const good = join(dir, 'lip.json');
     await writeFile(good, serializeWeights(arch, params));
-    const ok = await run('lipschitz', '--weights', good, '--iterations', '30', '--points', '1', '--json');
+    const ok = await runCli('lipschitz', '--weights', good, '--iterations', '30', '--points', '1', '--json');
     expect(ok.code).toBe(0);
     const estimates = JSON.parse(ok.stdout);
     expect(estimates.map((e: { name: string }) => e.name)).toEqual(['model.1', 'model.2', 'model.5']);

@@ -4,32 +4,23 @@
  * ops, written here and independent of onnxruntime and tfjs, evaluates to the logits of
  * `sll-lab certify`. Skipped, with the reason, where python3 cannot import onnx.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { decodeOnnxModel } from '../helpers/onnx.ts';
 import { presetArch } from '../../src/sll/arch.ts';
 import { encodeNpy } from '../helpers/npy.ts';
 import { maxRelativeError, randomImagesNchw } from '../helpers/tensors.ts';
+import { runCli } from '../helpers/cli.ts';
+import { PYTHON, pythonCanImport } from '../helpers/python.ts';
 
-const PYTHON = '/usr/bin/python3';
 const exec = promisify(execFile);
 
-function onnxAvailable(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import onnx, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasOnnx = onnxAvailable();
+const hasOnnx = pythonCanImport('onnx, numpy');
 if (!hasOnnx) {
   console.warn(`ONNX checker skipped: ${PYTHON} cannot import onnx and numpy (apt-get install python3-onnx)`);
 }
@@ -98,17 +89,6 @@ print(json.dumps({
 }))
 `;
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    argv,
-    (l) => out.push(l),
-    (l) => err.push(l),
-  );
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
 let dir: string;
 let weights: string;
 
@@ -152,7 +132,7 @@ describe('sll-lab export', () => {
     const images = randomImagesNchw(arch, n, 5);
     const x = join(dir, 'x.npy');
     await writeFile(x, encodeNpy(images, [n, 3, 32, 32], 'float32'));
-    const certified = await run('certify', '--weights', weights, '--images', x, '--json');
+    const certified = await runCli('certify', '--weights', weights, '--images', x, '--json');
     expect(certified.code, certified.stderr).toBe(0);
     const expected = (JSON.parse(certified.stdout).logits as number[][]).flat();
 
@@ -194,7 +174,7 @@ describe('sll-lab export', () => {
   it('computes the same model on the WASM backend', async () => {
     const cpu = join(dir, 'cpu.onnx');
     const wasm = join(dir, 'wasm.onnx');
-    expect((await run('export', '--weights', weights, '--out', cpu)).code).toBe(0);
+    expect((await runCli('export', '--weights', weights, '--out', cpu)).code).toBe(0);
     const result = await exec(process.execPath, [
       'bin/sll-lab.js',
       'export',
@@ -227,25 +207,25 @@ describe('sll-lab export', () => {
 
   it('refuses bad input with exit code 2', async () => {
     const out = join(dir, 'bad.onnx');
-    const unknown = await run('export', '--weights', weights, '--format', 'pth', '--out', out);
+    const unknown = await runCli('export', '--weights', weights, '--format', 'pth', '--out', out);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/sll-lab export: unknown --format "pth" \(available: onnx\)/);
-    const missing = await run('export', '--format', 'onnx', '--out', out);
+    const missing = await runCli('export', '--format', 'onnx', '--out', out);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--weights FILE is required/);
-    const noOut = await run('export', '--weights', weights);
+    const noOut = await runCli('export', '--weights', weights);
     expect(noOut.stderr).toMatch(/--out FILE is required/);
-    const unclear = await run('export', '--weights', weights, '--out', join(dir, 'model.bin'));
+    const unclear = await runCli('export', '--weights', weights, '--out', join(dir, 'model.bin'));
     expect(unclear.code).toBe(2);
     expect(unclear.stderr).toMatch(/cannot tell the format from .*model\.bin.*give --format \(onnx\)/);
-    const backend = await run('export', '--weights', weights, '--out', out, '--backend', 'webgpu');
+    const backend = await runCli('export', '--weights', weights, '--out', out, '--backend', 'webgpu');
     expect(backend.code).toBe(2);
-    expect(backend.stderr).toMatch(/--backend must be cpu or wasm/);
-    const absent = await run('export', '--weights', join(dir, 'nope.json'), '--out', out);
+    expect(backend.stderr).toMatch(/--backend must be wasm or cpu, got "webgpu"/);
+    const absent = await runCli('export', '--weights', join(dir, 'nope.json'), '--out', out);
     expect(absent.code).toBe(2);
     expect(absent.stderr).toMatch(/cannot read weights .*nope\.json: ENOENT/);
-    expect((await run('export', '--bogus')).code).toBe(2);
-    expect((await run('export', '--help')).stdout).toMatch(/Usage: sll-lab export --weights W\.json/);
-    expect((await run('--help')).stdout).toMatch(/export +write a network as ONNX/);
+    expect((await runCli('export', '--bogus')).code).toBe(2);
+    expect((await runCli('export', '--help')).stdout).toMatch(/Usage: sll-lab export --weights W\.json/);
+    expect((await runCli('--help')).stdout).toMatch(/export +write a network as ONNX/);
   });
 });

@@ -10,20 +10,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initialParams } from '../../src/sll/init.ts';
 import { parseWeights, serializeWeights } from '../../src/sll/weightsJson.ts';
-import { main } from '../../src/cli/main.ts';
 import { readWeightsFile } from '../../src/cli/io.ts';
 import { smallArch } from '../helpers/tensors.ts';
-
-const PYTHON = '/usr/bin/python3';
-
-function torchAvailable(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { runCli } from '../helpers/cli.ts';
+import { PYTHON, pythonCanImport } from '../helpers/python.ts';
 
 /** `JSON OUT [EXTRA]...`: the authors' checkpoint layout (module.model. names, epoch, global_step). */
 const TO_PTH = String.raw`
@@ -44,18 +34,7 @@ if len(sys.argv) > 3:
 torch.save({'epoch': 2, 'global_step': 300, 'model_state_dict': state, **extra}, dst)
 `;
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    argv,
-    (l) => out.push(l),
-    (l) => err.push(l),
-  );
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
-const hasTorch = torchAvailable();
+const hasTorch = pythonCanImport('torch, numpy');
 if (!hasTorch) {
   console.warn(`sll-lab .pth tests skipped: ${PYTHON} cannot import torch (apt-get install python3-torch)`);
 }
@@ -71,14 +50,14 @@ describe.skipIf(!hasTorch)('sll-lab with PyTorch .pth weights', () => {
   };
 
   beforeAll(async () => {
-    expect((await run('init', '--preset', 'tiny', '--seed', '3', '--out', json)).code).toBe(0);
+    expect((await runCli('init', '--preset', 'tiny', '--seed', '3', '--out', json)).code).toBe(0);
     toPth(json, pth);
   }, 120_000);
 
   it('certify gives the same output for the checkpoint and the weights JSON', async () => {
     const args = ['--dataset', 'cifar10', '--limit', '100', '--json'];
-    const fromJson = await run('certify', '--weights', json, ...args);
-    const fromPth = await run('certify', '--weights', pth, ...args);
+    const fromJson = await runCli('certify', '--weights', json, ...args);
+    const fromPth = await runCli('certify', '--weights', pth, ...args);
     expect(fromJson.code).toBe(0);
     expect(fromPth).toEqual(fromJson);
     // Told apart by content, not by name.
@@ -91,13 +70,13 @@ describe.skipIf(!hasTorch)('sll-lab with PyTorch .pth weights', () => {
 
   it('attack and lipschitz read it too', async () => {
     const attack = ['--dataset', 'cifar10', '--limit', '4', '--eps', '36/255', '--steps', '2', '--json'];
-    const a = await run('attack', '--weights', pth, ...attack);
+    const a = await runCli('attack', '--weights', pth, ...attack);
     expect(a.code).toBe(0);
-    expect(a).toEqual(await run('attack', '--weights', json, ...attack));
+    expect(a).toEqual(await runCli('attack', '--weights', json, ...attack));
     const lipschitz = ['--iterations', '10', '--points', '1', '--json'];
-    const l = await run('lipschitz', '--weights', pth, ...lipschitz);
+    const l = await runCli('lipschitz', '--weights', pth, ...lipschitz);
     expect(l.code).toBe(0);
-    expect(l).toEqual(await run('lipschitz', '--weights', json, ...lipschitz));
+    expect(l).toEqual(await runCli('lipschitz', '--weights', json, ...lipschitz));
   });
 
   it('asks for --arch where the shapes leave the network open, and uses it', async () => {
@@ -109,14 +88,14 @@ describe.skipIf(!hasTorch)('sll-lab with PyTorch .pth weights', () => {
     writeFileSync(archFile, JSON.stringify(arch));
     toPth(noConvJson, noConvPth);
     const args = ['--dataset', 'cifar10', '--limit', '20', '--json'];
-    const refused = await run('certify', '--weights', noConvPth, ...args);
+    const refused = await runCli('certify', '--weights', noConvPth, ...args);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/no convolutions.*--arch FILE\.json/);
-    const given = await run('certify', '--weights', noConvPth, '--arch', archFile, ...args);
+    const given = await runCli('certify', '--weights', noConvPth, '--arch', archFile, ...args);
     expect(given.code).toBe(0);
-    expect(given.stdout).toBe((await run('certify', '--weights', noConvJson, ...args)).stdout);
+    expect(given.stdout).toBe((await runCli('certify', '--weights', noConvJson, ...args)).stdout);
     expect(parseWeights(readFileSync(noConvJson, 'utf8')).arch).toEqual(arch);
-    const withJson = await run('certify', '--weights', json, '--arch', archFile, ...args);
+    const withJson = await runCli('certify', '--weights', json, '--arch', archFile, ...args);
     expect(withJson.code).toBe(2);
     expect(withJson.stderr).toMatch(/an architecture is only needed for PyTorch weights/);
   });
@@ -125,14 +104,14 @@ describe.skipIf(!hasTorch)('sll-lab with PyTorch .pth weights', () => {
     const hostile = join(dir, 'hostile.pth');
     const marker = join(dir, 'pwned');
     toPth(json, hostile, marker);
-    const r = await run('certify', '--weights', hostile, '--dataset', 'cifar10', '--limit', '5');
+    const r = await runCli('certify', '--weights', hostile, '--dataset', 'cifar10', '--limit', '5');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/sll-lab certify: refused: the pickle names the global (posix|os)\.system/);
     expect(existsSync(marker)).toBe(false);
     const truncated = join(dir, 'truncated.pth');
     const bytes = readFileSync(pth);
     writeFileSync(truncated, bytes.subarray(0, bytes.length - 200));
-    const t = await run('certify', '--weights', truncated, '--dataset', 'cifar10', '--limit', '5');
+    const t = await runCli('certify', '--weights', truncated, '--dataset', 'cifar10', '--limit', '5');
     expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/not a readable zip archive/);
   });

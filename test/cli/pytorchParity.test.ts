@@ -16,19 +16,9 @@ import { serializeWeights } from '../../src/sll/weightsJson.ts';
 import { main } from '../../src/cli/main.ts';
 import { parseNpy } from '../../src/cli/npy.ts';
 import { encodeNpy } from '../helpers/npy.ts';
+import { PYTHON, pythonCanImport } from '../helpers/python.ts';
 
-const PYTHON = '/usr/bin/python3';
-
-function torchAvailable(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasTorch = torchAvailable();
+const hasTorch = pythonCanImport('torch, numpy');
 if (!hasTorch)
   console.warn(`PyTorch parity skipped: ${PYTHON} cannot import torch (apt-get install python3-torch)`);
 

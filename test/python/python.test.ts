@@ -5,23 +5,14 @@
  * python3-torch, python3-numpy and python3-pil (.ci/run installs them); skipped, with the reason,
  * where they are missing.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PYTHON, pythonCanImport } from '../helpers/python.ts';
 
-const PYTHON = '/usr/bin/python3';
 const ROOT = resolve(import.meta.dirname, '../..');
 
-function pythonReady(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch, numpy, PIL'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const ready = pythonReady();
+const ready = pythonCanImport('torch, numpy, PIL');
 if (!ready)
   console.warn(
     `Python tests skipped: ${PYTHON} cannot import torch, numpy and PIL (apt-get install python3-torch python3-pil)`,

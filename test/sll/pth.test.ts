@@ -18,17 +18,7 @@ import { type ParamMap, paramSpecs } from '../../src/sll/params.ts';
 import { PthFileError, isPthFile, readPthWeights } from '../../src/sll/pth.ts';
 import { WeightsFileError, serializeWeights } from '../../src/sll/weightsJson.ts';
 import { smallArch } from '../helpers/tensors.ts';
-
-const PYTHON = '/usr/bin/python3';
-
-function torchAvailable(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { PYTHON, pythonCanImport } from '../helpers/python.ts';
 
 /** Same values, same bits (NaN payloads and signed zeros included). */
 function expectSameBits(actual: Float32Array | undefined, expected: Float32Array | undefined, what: string) {
@@ -595,7 +585,7 @@ rewrite('state_dict.pth', 'truncated_storage.pth', lambda n, d: d[:len(d) // 2] 
 rewrite('state_dict.pth', 'missing_storage.pth', lambda n, d: None if n.endswith('/data/2') else d)
 `;
 
-const hasTorch = torchAvailable();
+const hasTorch = pythonCanImport('torch, numpy');
 if (!hasTorch) {
   console.warn(`PyTorch .pth tests skipped: ${PYTHON} cannot import torch (apt-get install python3-torch)`);
 }
