@@ -1,5 +1,6 @@
 """What several tests share: paths, the lab's own CLI (to make files the lab wrote) and subprocesses
 with the package importable."""
+import atexit
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ REPO = os.path.dirname(PYTHON_DIR)
 # The lab CLI to compare with; another checkout's can stand in (e.g. while src/ is mid-edit).
 LAB_CLI = os.environ.get("SLL_LAB_CLI", os.path.join(REPO, "bin", "sll-lab.js"))
 _scratch = tempfile.mkdtemp(prefix="sll-lab-py-")
+atexit.register(shutil.rmtree, _scratch, ignore_errors=True)  # whole presets leave gigabytes
 _made = {}
 
 

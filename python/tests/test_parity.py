@@ -6,10 +6,10 @@ tiny (on the lab's CPU backend) and lab run whole, from files `sll-lab init` wro
 presets' dense Gram matrices make whole networks slow on 2 cores, so by default each runs as its
 shaped variant: every conv layer of the preset (its depth, width, conv inner 5, 32x32 images) and
 its flattened features, with one dense layer of inner 64. SLL_LAB_FULL_PRESETS=1 also runs small,
-medium, large and xlarge whole on the lab's WASM backend (about 10 minutes here), from files this
-package writes: JSON for small and medium, a .pth state dict for large and xlarge, whose JSON
-would be longer than the longest string V8 holds (2^29 - 24 characters), so the lab can neither
-write nor read it.
+medium, large and xlarge whole on the lab's WASM backend (about 30 minutes here, most of it the
+float64 reference in PyTorch), from files this package writes: JSON for small and medium, a .pth
+state dict for large and xlarge, whose JSON would be longer than the longest string V8 holds
+(2^29 - 24 characters), so the lab can neither write nor read it.
 """
 import os
 import time

@@ -8,7 +8,7 @@ import unittest
 import torch
 
 from sll_lab.arch import param_specs, preset_arch
-from sll_lab.model import SllNetwork
+from sll_lab.model import SllNetwork, initialize
 from sll_lab.weights import LabFile, WeightsFileError, lab_document, parse_lab_file, read_lab_file
 
 from . import helpers
@@ -69,7 +69,7 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual(back.extras, {"note": "kept"})
 
     def test_module_prefixes_are_stripped(self):
-        doc = lab_document(LabFile(preset_arch("tiny"), SllNetwork(preset_arch("tiny")).state_dict()))
+        doc = lab_document(LabFile(preset_arch("tiny"), initialize(SllNetwork(preset_arch("tiny"))).state_dict()))
         doc["tensors"][0]["name"] = "module.model.model.1.kernel"
         doc["tensors"][1]["name"] = "module.model.1.bias"
         self.assertEqual(list(parse_lab_file(doc).tensors)[:2], ["model.1.kernel", "model.1.bias"])
