@@ -14,6 +14,8 @@ export interface WorkerInit {
   type: 'init';
   backend: BackendChoice;
   datasetsUrl: string;
+  /** A dataset id to load at once, so that Train need not wait for it. */
+  preload?: string;
 }
 
 export type RunState = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'failed';
@@ -30,6 +32,8 @@ export type Command =
   /** A weights file's bytes: the lab's JSON or a PyTorch `.pth` checkpoint. */
   | { type: 'importWeights'; file: Uint8Array; asNewModel: boolean }
   | { type: 'restoreCheckpoint' }
+  /** Starts the held model's schedule over from step 0 with a fresh optimiser (a finished model). */
+  | { type: 'restartSchedule' }
   | { type: 'importDataset'; files: { name: string; bytes: Uint8Array }[] }
   | { type: 'chooseBackend'; backend: BackendChoice };
 
@@ -66,6 +70,30 @@ export interface EvaluationSummary {
   imagesPerSecond: number;
 }
 
+/** Per-image results of one evaluation: the page applies its epsilon to the radii. */
+export interface EvaluationCertificates {
+  /** The evaluation (step and image count) these belong to. */
+  step: number;
+  n: number;
+  radii: Float64Array;
+  predictions: Int32Array;
+  labels: Int32Array;
+}
+
+/** Where the model the worker now holds came from, and whether its optimiser state came with it. */
+export type ModelSource =
+  | { kind: 'new' }
+  | { kind: 'checkpoint' }
+  | { kind: 'file'; fileStep: number | null; optimizer: 'restored' | 'fresh'; finished: boolean };
+
+/**
+ * Long operations the page shows progress for: `setup` (0 loading the dataset, 1 building the
+ * network, 2 writing the first checkpoint, of 3 stages), `compile` (shader compilation and warm-up
+ * of the first step), `evaluation` (test images done), `weights` (parsing and loading a file),
+ * `restore` (a checkpoint).
+ */
+export type ProgressTask = 'setup' | 'compile' | 'evaluation' | 'weights' | 'restore';
+
 export type WorkerEvent =
   | { type: 'ready'; backend: BackendName; adapter: string | null; fallbacks: BackendFallback[] }
   | { type: 'state'; state: RunState; step: number; totalSteps: number }
@@ -78,18 +106,16 @@ export type WorkerEvent =
       loadedBytes: number;
       totalBytes: number;
     }
-  | ({ type: 'metrics'; etaSeconds: number; totalSteps: number } & MetricsPoint)
-  | ({
-      type: 'evaluation';
-      radii: Float64Array;
-      predictions: Int32Array;
-      labels: Int32Array;
-    } & EvaluationSummary)
+  /** `etaSeconds`: the time left, smoothed; null while it is still being measured (not yet stable). */
+  | ({ type: 'metrics'; etaSeconds: number | null; totalSteps: number } & MetricsPoint)
+  /** A long operation's progress; it is over when `done === total` (also after a failure). */
+  | { type: 'progress'; task: ProgressTask; done: number; total: number; unit: string }
+  | ({ type: 'evaluation' } & EvaluationSummary & Omit<EvaluationCertificates, 'step' | 'n'>)
   | { type: 'checkpoint'; step: number; savedAt: number }
   | { type: 'resumable'; step: number; totalSteps: number; config: TrainConfig; savedAt: number }
   | { type: 'weights'; text: string }
   | { type: 'onnx'; bytes: Uint8Array }
-  | { type: 'model'; config: TrainConfig; step: number }
+  | { type: 'model'; config: TrainConfig; step: number; source: ModelSource }
   | { type: 'datasets'; imported: ImportedDatasetSummary[]; added: string | null }
   | {
       type: 'samples';
@@ -99,5 +125,11 @@ export type WorkerEvent =
       channels: number;
       classNames: string[];
     }
-  | { type: 'history'; metrics: MetricsPoint[]; evaluations: EvaluationSummary[] }
+  | {
+      type: 'history';
+      metrics: MetricsPoint[];
+      evaluations: EvaluationSummary[];
+      /** The latest evaluation's radii, when the checkpoint or file kept them. */
+      certificates: EvaluationCertificates | null;
+    }
   | { type: 'error'; name: string; message: string; hint: string | null };

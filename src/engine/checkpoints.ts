@@ -3,7 +3,7 @@
  * metric history). Stored as structured-clone data: IndexedDB in the browser (src/worker), memory in Node and tests.
  */
 import type { AdamState } from '../kernels/adam.ts';
-import type { EvaluationSummary, MetricsPoint } from '../protocol.ts';
+import type { EvaluationCertificates, EvaluationSummary, MetricsPoint } from '../protocol.ts';
 import type { TrainConfig } from '../sll/trainConfig.ts';
 import { TrainerError } from './errors.ts';
 import type { Run } from './run.ts';
@@ -19,7 +19,12 @@ export interface Checkpoint {
   /** Parameters in PyTorch layout, in `state_dict` order. */
   params: [string, Float32Array][];
   adam: AdamState;
-  history: { metrics: MetricsPoint[]; evaluations: EvaluationSummary[] };
+  history: {
+    metrics: MetricsPoint[];
+    evaluations: EvaluationSummary[];
+    /** The latest evaluation's radii; absent in checkpoints written before they were kept. */
+    certificates?: EvaluationCertificates | null;
+  };
 }
 
 /** The run as it is now; refuses weights that are not finite, so a bad state is never saved. */
@@ -41,17 +46,22 @@ export async function checkpointOf(run: Run, savedAt: number): Promise<Checkpoin
     totalSteps: run.totalSteps,
     params: [...params],
     adam: await run.adam.exportState(),
-    history: { metrics: run.metrics.slice(), evaluations: run.evaluations.slice() },
+    history: {
+      metrics: run.metrics.slice(),
+      evaluations: run.evaluations.slice(),
+      certificates: run.certificates,
+    },
   };
 }
 
-/** Puts the run back where the checkpoint was taken: weights, optimiser, step and history. */
+/** Puts the run back where the checkpoint was taken: weights, optimiser, step, history and radii. */
 export function applyCheckpoint(run: Run, c: Checkpoint): void {
   run.model.assignParams(new Map(c.params));
   run.adam.importState(c.adam);
   run.step = c.step;
   run.metrics = c.history.metrics.slice();
   run.evaluations = c.history.evaluations.slice();
+  run.certificates = c.history.certificates ?? null;
 }
 
 export interface CheckpointStore {

@@ -5,11 +5,12 @@
 import { importCifar } from '../data/cifarArchive.ts';
 import type { LoadedDataset } from '../data/dataset.ts';
 import type { DatasetStore } from '../data/datasetStore.ts';
-import type { Command, WorkerEvent } from '../protocol.ts';
+import type { Command, ProgressTask, WorkerEvent } from '../protocol.ts';
 import type { BackendChoice, BackendName } from '../sll/backendNames.ts';
 import type { BackendReady } from './backends.ts';
 import type { CheckpointStore } from './checkpoints.ts';
 import { DeviceLostError, errorEvent } from './errors.ts';
+import { ProgressReporter, withProgress } from './progress.ts';
 import { Trainer } from './trainer.ts';
 
 export interface HostDeps {
@@ -88,10 +89,15 @@ export class EngineHost {
         this.deps.post({ type: 'onnx', bytes: await this.trainer.exportOnnx() });
         return;
       case 'importWeights':
-        await this.trainer.importWeights(command.file, command.asNewModel);
+        // Parsing and loading the file; the evaluation that follows reports its own progress.
+        await this.withProgress('weights', 'files', () =>
+          this.trainer.importWeights(command.file, command.asNewModel),
+        );
         return this.trainer.requestEvaluation('full');
+      case 'restartSchedule':
+        return this.trainer.restartSchedule();
       case 'restoreCheckpoint':
-        await this.trainer.restoreCheckpoint();
+        await this.withProgress('restore', 'checkpoints', () => this.trainer.restoreCheckpoint());
         return;
       case 'importDataset':
         return this.importDataset(command.files);
@@ -105,6 +111,11 @@ export class EngineHost {
         throw new Error(`unknown command ${JSON.stringify(unknown)}`);
       }
     }
+  }
+
+  /** Runs one long operation of the page's between a start and an end `progress` event. */
+  private withProgress<T>(task: ProgressTask, unit: string, work: () => Promise<T>): Promise<T> {
+    return withProgress(new ProgressReporter(this.deps.post, this.deps.now, task, 1, unit), work);
   }
 
   /** Parses an archive here, in the worker; a bad one leaves the stored datasets as they were. */

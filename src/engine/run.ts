@@ -5,7 +5,7 @@
 import type { LoadedDataset } from '../data/dataset.ts';
 import { Adam, OFFICIAL_ADAM } from '../kernels/adam.ts';
 import { SllModel } from '../kernels/model.ts';
-import type { EvaluationSummary, MetricsPoint } from '../protocol.ts';
+import type { EvaluationCertificates, EvaluationSummary, MetricsPoint } from '../protocol.ts';
 import { type Arch, validateArch } from '../sll/arch.ts';
 import { totalSteps } from '../sll/schedule.ts';
 import type { TrainConfig } from '../sll/trainConfig.ts';
@@ -21,6 +21,8 @@ export interface Run {
   stepsPerEpoch: number;
   metrics: MetricsPoint[];
   evaluations: EvaluationSummary[];
+  /** Every radius of the latest evaluation, so that a restored page can show it whole. */
+  certificates: EvaluationCertificates | null;
 }
 
 /** A fresh run at step 0 with the seeded initial weights. */
@@ -54,6 +56,7 @@ export function createRun(config: TrainConfig, loaded: LoadedDataset): Run {
     stepsPerEpoch: Math.floor(data.train.n / config.batchSize),
     metrics: [],
     evaluations: [],
+    certificates: null,
   };
 }
 

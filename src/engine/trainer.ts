@@ -8,18 +8,22 @@ import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, NO_AUGMENT, OFFICIAL_AUGMENT } from '../data/augment.ts';
 import { makeBatch, trainBatchIndices } from '../data/batches.ts';
 import type { LoadedDataset } from '../data/dataset.ts';
+import { Adam, OFFICIAL_ADAM } from '../kernels/adam.ts';
 import { exportOnnx } from '../kernels/onnx/exportOnnx.ts';
 import { trainStep } from '../kernels/training.ts';
-import type { EvaluationSummary, RunState, WorkerEvent } from '../protocol.ts';
+import type { EvaluationSummary, ProgressTask, RunState, WorkerEvent } from '../protocol.ts';
+import { paramSpecs } from '../sll/params.ts';
 import { createRng, deriveSeed } from '../sll/rng.ts';
+import { type EvalPlan, evaluationAt, imagesLeftToEvaluate } from '../sll/evalSchedule.ts';
 import { learningRateAt } from '../sll/schedule.ts';
 import { type TrainConfig, sameRun } from '../sll/trainConfig.ts';
 import { type Checkpoint, type CheckpointStore, applyCheckpoint, checkpointOf } from './checkpoints.ts';
 import { TrainerError, errorEvent } from './errors.ts';
-import { evaluateRun, samplesEvent } from './evaluation.ts';
+import { evaluateRun, evaluationSize, samplesEvent } from './evaluation.ts';
 import { MetricsMeter, type PendingStep } from './metricsMeter.ts';
+import { ProgressReporter, withProgress } from './progress.ts';
 import { type Run, createRun, disposeRun, validateConfig } from './run.ts';
-import { exportRunWeights, readWeightsFor, sameArch } from './weights.ts';
+import { exportRunWeights, fileRun, readWeightsFor } from './weights.ts';
 
 export interface TrainerDeps {
   emit(event: WorkerEvent): void;
@@ -33,6 +37,14 @@ export interface TrainerDeps {
   metricsIntervalMs?: number;
 }
 
+/** Least time between two progress reports of an evaluation. */
+const EVAL_PROGRESS_MS = 200;
+
+function evalPlanOf(run: Run): EvalPlan {
+  const { evalEvery, evalSubset } = run.config;
+  return { evalEvery, evalSubset, stepsPerEpoch: run.stepsPerEpoch, totalSteps: run.totalSteps };
+}
+
 export class Trainer {
   private config: TrainConfig | null = null;
   private run: Run | null = null;
@@ -44,6 +56,8 @@ export class Trainer {
   private evaluationRequest: number | 'full' | null = null;
   private lastCheckpointAt = 0;
   private loadedWaiters: (() => void)[] = [];
+  /** The loop's first step, until its metrics are read back. */
+  private warmUp: ProgressReporter | null = null;
 
   constructor(private readonly deps: TrainerDeps) {
     this.meter = new MetricsMeter(deps.now);
@@ -124,8 +138,13 @@ export class Trainer {
   /** Evaluates the current model, records the summary in the run's history and emits it. */
   async evaluate(subset: number | 'full'): Promise<EvaluationSummary> {
     const run = this.requireRun();
-    const { summary, radii, predictions, labels } = await evaluateRun(run, subset, this.deps.now);
+    const images = evaluationSize(run.data.test.n, subset);
+    const { summary, radii, predictions, labels } = await withProgress(
+      this.progress('evaluation', images, 'images', EVAL_PROGRESS_MS),
+      (p) => evaluateRun(run, subset, this.deps.now, (done) => p.report(done)),
+    );
     run.evaluations.push(summary);
+    run.certificates = { step: summary.step, n: summary.n, radii, predictions, labels };
     this.deps.emit({ type: 'evaluation', ...summary, radii, predictions, labels });
     return summary;
   }
@@ -141,27 +160,60 @@ export class Trainer {
   }
 
   /**
-   * Loads weights into the current model. A file for another architecture is refused (the model
-   * is untouched) unless `asNewModel`, which starts a new, idle run with the file's arch.
+   * Loads weights. Into the current model when the architectures match and not `asNewModel`; a file
+   * for another architecture is then refused (the model is untouched). With `asNewModel` the file
+   * becomes the current run: its config, step and history when it carries them, Adam's state when it
+   * has it (else a fresh Adam), ready to continue training (paused), or done when its run finished.
    */
   async importWeights(file: string | Uint8Array, asNewModel = false): Promise<void> {
     if (this.state === 'running') throw new TrainerError('Busy', 'pause training before loading weights');
     const run = this.run;
     const loaded = readWeightsFor(file, run?.model.arch ?? null, asNewModel);
-    if (run && sameArch(loaded.arch, run.model.arch)) {
+    if (!asNewModel && run) {
       run.model.assignParams(loaded.params);
       return;
     }
     const base = this.config ?? run?.config;
     if (!base) throw new TrainerError('ConfigError', 'configure the trainer before loading weights');
-    const config: TrainConfig = { ...base, arch: loaded.arch, preset: 'custom' };
-    const fresh = await this.newRun(config);
+    const fresh = await this.newRun(fileRun(loaded, base, paramSpecs(loaded.arch)).config);
+    const saved = fileRun(loaded, fresh.config, fresh.model.specs);
     fresh.model.assignParams(loaded.params);
+    const continues = saved.step !== null && saved.step < fresh.totalSteps;
+    if (saved.step !== null) fresh.step = Math.min(saved.step, fresh.totalSteps);
+    if (continues && saved.adam) fresh.adam.importState(saved.adam);
+    fresh.metrics = saved.metrics;
+    fresh.evaluations = saved.evaluations;
     this.discardRun();
     this.run = fresh;
-    this.config = config;
-    this.deps.emit({ type: 'model', config, step: 0 });
-    this.setState('idle');
+    this.config = fresh.config;
+    this.deps.emit({
+      type: 'model',
+      config: fresh.config,
+      step: fresh.step,
+      source: {
+        kind: 'file',
+        fileStep: saved.step,
+        optimizer: continues && saved.adam ? 'restored' : 'fresh',
+        finished: !continues && saved.step !== null,
+      },
+    });
+    this.emitHistory(fresh);
+    this.setState(fresh.step >= fresh.totalSteps ? 'done' : 'paused');
+  }
+
+  /** Starts the held model's schedule over from step 0 with a fresh Adam: training a finished model further. */
+  restartSchedule(): void {
+    if (this.state === 'running') throw new TrainerError('Busy', 'pause training first');
+    const run = this.requireRun();
+    run.adam.dispose();
+    run.adam = new Adam(run.model.variables, OFFICIAL_ADAM);
+    run.step = 0;
+    run.metrics = [];
+    run.evaluations = [];
+    run.certificates = null;
+    this.deps.emit({ type: 'model', config: run.config, step: 0, source: { kind: 'new' } });
+    this.emitHistory(run);
+    this.setState('paused');
   }
 
   /** Offers the stored checkpoint, if any, to the page. */
@@ -188,8 +240,8 @@ export class Trainer {
     applyCheckpoint(run, c);
     this.run = run;
     this.config = c.config;
-    this.deps.emit({ type: 'model', config: c.config, step: run.step });
-    this.deps.emit({ type: 'history', metrics: run.metrics, evaluations: run.evaluations });
+    this.deps.emit({ type: 'model', config: c.config, step: run.step, source: { kind: 'checkpoint' } });
+    this.emitHistory(run);
     this.setState(run.step >= run.totalSteps ? 'done' : 'paused');
     return true;
   }
@@ -198,8 +250,11 @@ export class Trainer {
     this.discardRun();
   }
 
-  private async newRun(config: TrainConfig): Promise<Run> {
-    const run = createRun(config, await this.deps.loadData(config.dataset));
+  /** A fresh run on `config`'s dataset; `onLoaded` hears when the data is in and the network is next. */
+  private async newRun(config: TrainConfig, onLoaded: () => void = () => {}): Promise<Run> {
+    const data = await this.deps.loadData(config.dataset);
+    onLoaded();
+    const run = createRun(config, data);
     this.deps.emit(samplesEvent(run.data));
     return run;
   }
@@ -208,12 +263,17 @@ export class Trainer {
     if (!this.run) {
       if (!this.config) throw new TrainerError('ConfigError', 'configure the trainer before starting');
       this.setState('loading');
+      // Stages: the dataset, the network, the first checkpoint.
+      const setup = this.progress('setup', 3, 'stages');
       try {
-        this.run = await this.newRun(this.config);
+        this.run = await this.newRun(this.config, () => setup.report(1));
+        setup.report(2);
         await this.saveCheckpoint();
       } catch (e) {
         this.setState('idle');
         throw e;
+      } finally {
+        setup.end();
       }
     }
     if (this.run.step >= this.run.totalSteps) {
@@ -226,6 +286,8 @@ export class Trainer {
 
   private async trainLoop(run: Run): Promise<void> {
     this.meter.restart(run.step);
+    // The first step compiles shaders (WebGPU, WebGL) or warms caches: over at its metrics.
+    this.warmUp = this.progress('compile', 1, 'steps');
     let epochIndex = -1;
     let order: Int32Array[] = [];
     try {
@@ -238,20 +300,20 @@ export class Trainer {
         }
         this.meter.add(this.oneStep(run, order[run.step % run.stepsPerEpoch]));
         run.step += 1;
-        const { evalEvery, checkpointEvery, checkpointSeconds, evalSubset } = run.config;
-        const atEpochEnd = run.step % run.stepsPerEpoch === 0;
-        const evalNow = evalEvery > 0 ? run.step % evalEvery === 0 : atEpochEnd;
+        const { checkpointEvery, checkpointSeconds } = run.config;
+        const evalImages = evaluationAt(run.step, evalPlanOf(run));
+        const evalNow = evalImages > 0;
         const checkpointNow =
           (checkpointEvery > 0 && run.step % checkpointEvery === 0) ||
           (checkpointSeconds > 0 && this.deps.now() - this.lastCheckpointAt >= checkpointSeconds * 1000);
         const last = run.step === run.totalSteps;
         const metricsDue = this.meter.msSinceFlush() >= (this.deps.metricsIntervalMs ?? 100);
         if ((evalNow || checkpointNow || last || metricsDue) && !(await this.flushMetrics(run))) return;
-        if (evalNow || last) await this.evaluate(evalSubset);
+        if (evalNow) await this.evaluateBetweenSteps(evalImages);
         if (this.evaluationRequest !== null) {
           const subset = this.evaluationRequest;
           this.evaluationRequest = null;
-          await this.evaluate(subset);
+          await this.evaluateBetweenSteps(subset);
         }
         if (checkpointNow) await this.saveCheckpoint();
         await this.deps.yieldToEvents();
@@ -265,7 +327,20 @@ export class Trainer {
       this.deps.emit(errorEvent(e, 'training stopped; the last checkpoint is kept and can be resumed'));
     } finally {
       this.stopRequested = null;
+      this.warmUp?.end();
+      this.warmUp = null;
     }
+  }
+
+  /** An evaluation inside the loop: its time is left out of the training throughput. */
+  private async evaluateBetweenSteps(subset: number | 'full'): Promise<void> {
+    const started = this.deps.now();
+    const summary = await this.evaluate(subset);
+    this.meter.exclude(this.deps.now() - started, summary.n);
+  }
+
+  private progress(task: ProgressTask, total: number, unit: string, intervalMs = 0): ProgressReporter {
+    return new ProgressReporter(this.deps.emit, this.deps.now, task, total, unit, intervalMs);
   }
 
   private oneStep(run: Run, indices: Int32Array): PendingStep {
@@ -292,12 +367,14 @@ export class Trainer {
 
   /** Emits the metrics read back since the last flush; false when the run had to roll back. */
   private async flushMetrics(run: Run): Promise<boolean> {
-    const flush = await this.meter.flush(run);
+    const flush = await this.meter.flush(run, imagesLeftToEvaluate(run.step, evalPlanOf(run)));
     if (flush.kind === 'nonFinite') {
       await this.rollBack(run);
       return false;
     }
     if (flush.kind === 'point') {
+      this.warmUp?.end();
+      this.warmUp = null;
       run.metrics.push(flush.point);
       this.deps.emit({
         type: 'metrics',
@@ -329,6 +406,11 @@ export class Trainer {
     this.lastCheckpointAt = savedAt;
     await this.deps.store.save(checkpoint);
     this.deps.emit({ type: 'checkpoint', step: checkpoint.step, savedAt });
+  }
+
+  private emitHistory(run: Run): void {
+    const { metrics, evaluations, certificates } = run;
+    this.deps.emit({ type: 'history', metrics, evaluations, certificates });
   }
 
   private requireRun(): Run {

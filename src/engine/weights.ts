@@ -1,6 +1,9 @@
 /** A run's weights as an `sll-lab/weights` file, and the checks before a file replaces them. */
+import type { AdamState } from '../kernels/adam.ts';
+import type { EvaluationSummary, MetricsPoint } from '../protocol.ts';
 import type { Arch } from '../sll/arch.ts';
-import { type ParamMap, toPytorch } from '../sll/params.ts';
+import { type ParamMap, type ParamSpec, toInternal, toPytorch } from '../sll/params.ts';
+import { type TrainConfig, readTrainConfig } from '../sll/trainConfig.ts';
 import { readWeights } from '../sll/weightsFile.ts';
 import { type LoadedWeights, serializeWeights } from '../sll/weightsJson.ts';
 import { TrainerError } from './errors.ts';
@@ -53,4 +56,51 @@ export function readWeightsFor(
 
 export function sameArch(a: Arch, b: Arch | null): boolean {
   return b !== null && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** What a weights file says of the run it came from, beyond its weights. */
+export interface FileRun {
+  /** The file's own config when it carries a valid one for these weights, else `base` with the file's arch. */
+  config: TrainConfig;
+  /** The step it was saved at: the lab's `step`, or the authors' `global_step`. */
+  step: number | null;
+  /** Adam's moments in the model's internal layout, when the file has them. */
+  adam: AdamState | null;
+  metrics: MetricsPoint[];
+  evaluations: EvaluationSummary[];
+}
+
+export function fileRun(loaded: LoadedWeights, base: TrainConfig, specs: ParamSpec[]): FileRun {
+  const own = readTrainConfig(loaded.extras.config);
+  const config =
+    own && sameArch(own.arch, loaded.arch)
+      ? { ...own, evalEvery: base.evalEvery, evalSubset: base.evalSubset }
+      : { ...base, arch: loaded.arch, preset: 'custom' as const };
+  const stepValue = loaded.extras.step ?? loaded.extras.global_step;
+  const step = Number.isInteger(stepValue) && (stepValue as number) >= 0 ? (stepValue as number) : null;
+  const o = loaded.optimizer;
+  const adam = o
+    ? {
+        step: o.step,
+        m: specs.map((spec) => toInternal(spec, o.expAvg.get(spec.name)!)),
+        v: specs.map((spec) => toInternal(spec, o.expAvgSq.get(spec.name)!)),
+      }
+    : null;
+  const metrics = isRecordOfNumbers(loaded.extras.metrics, METRICS_KEYS)
+    ? [loaded.extras.metrics as unknown as MetricsPoint]
+    : [];
+  const evaluation = loaded.extras.evaluation as Partial<EvaluationSummary> | null | undefined;
+  const evaluations =
+    isRecordOfNumbers(evaluation, SUMMARY_KEYS) && Array.isArray(evaluation?.certified)
+      ? [evaluation as EvaluationSummary]
+      : [];
+  return { config, step, adam, metrics, evaluations };
+}
+
+const METRICS_KEYS = ['step', 'epoch', 'loss', 'trainAccuracy', 'learningRate', 'imagesPerSecond'] as const;
+const SUMMARY_KEYS = ['step', 'n', 'naturalAccuracy', 'imagesPerSecond'] as const;
+
+function isRecordOfNumbers(x: unknown, keys: readonly string[]): boolean {
+  if (typeof x !== 'object' || x === null) return false;
+  return keys.every((k) => typeof (x as Record<string, unknown>)[k] === 'number');
 }

@@ -101,6 +101,100 @@ describe('Trainer', () => {
     second.trainer.dispose();
   });
 
+  it('a weights file with Adam state continues its run exactly; without it, from its step with a fresh Adam', async () => {
+    const cfg = config({ augment: true, epochs: 2, evalEvery: 4 });
+    const straight = harness();
+    straight.trainer.configure(cfg);
+    await straight.trainer.start();
+    const expected = await weightsOf(straight.trainer);
+    straight.trainer.dispose();
+
+    const first = harness();
+    first.trainer.configure(cfg);
+    first.onStep((step) => {
+      if (step === 7) void first.trainer.pause();
+    });
+    await first.trainer.start();
+    const withAdam = await first.trainer.exportWeights(true);
+    const withoutAdam = await first.trainer.exportWeights(false);
+    first.trainer.dispose();
+
+    // Another page: its settings are the defaults of another network; the file brings its own.
+    const second = harness();
+    second.trainer.configure(config({ arch: { ...ARCH, width: 5 }, augment: false }));
+    await second.trainer.importWeights(withAdam, true);
+    const model = second.events.find((e) => e.type === 'model');
+    expect(model).toMatchObject({
+      step: 7,
+      config: { augment: true, epochs: 2 },
+      source: { kind: 'file', fileStep: 7, optimizer: 'restored', finished: false },
+    });
+    const history = second.events.find((e) => e.type === 'history');
+    expect(history?.type === 'history' && history.metrics.at(-1)?.step).toBe(7);
+    expect(history?.type === 'history' && history.evaluations.at(-1)?.step).toBe(4);
+    expect(second.trainer.runState).toBe('paused');
+    await second.trainer.start();
+    expect(second.trainer.currentStep).toBe(12);
+    const continued = await weightsOf(second.trainer);
+    for (const [name, bits] of expected) expect(continued.get(name), name).toEqual(bits);
+    second.trainer.dispose();
+
+    const third = harness();
+    third.trainer.configure(cfg);
+    await third.trainer.importWeights(withoutAdam, true);
+    expect(third.events.find((e) => e.type === 'model')).toMatchObject({
+      step: 7,
+      source: { optimizer: 'fresh' },
+    });
+    third.trainer.dispose();
+  });
+
+  it('a finished file is done; restartSchedule trains it further from step 0 with a fresh Adam', async () => {
+    const { trainer } = harness();
+    trainer.configure(config({ epochs: 1 }));
+    await trainer.start();
+    const finished = await trainer.exportWeights(true);
+    trainer.dispose();
+    const other = harness();
+    other.trainer.configure(config({ epochs: 1 }));
+    await other.trainer.importWeights(finished, true);
+    expect(other.trainer.runState).toBe('done');
+    expect(other.events.find((e) => e.type === 'model')).toMatchObject({
+      step: 6,
+      source: { finished: true, optimizer: 'fresh' },
+    });
+    const loaded = await weightsOf(other.trainer);
+    other.trainer.restartSchedule();
+    expect(other.trainer.runState).toBe('paused');
+    expect(other.trainer.currentStep).toBe(0);
+    expect(await weightsOf(other.trainer)).toEqual(loaded);
+    await other.trainer.start();
+    expect(other.trainer.currentStep).toBe(6);
+    other.trainer.dispose();
+  });
+
+  it('a checkpoint keeps the latest radii, and a restore sends them back with the history', async () => {
+    const store = memoryCheckpointStore();
+    const first = harness(store);
+    first.trainer.configure(config({ epochs: 1, evalEvery: 2, checkpointEvery: 3 }));
+    first.onStep((step) => {
+      if (step === 5) void first.trainer.pause();
+    });
+    await first.trainer.start();
+    const lastEvaluation = first.events.filter((e) => e.type === 'evaluation').at(-1);
+    first.trainer.dispose();
+    const second = harness(store);
+    await second.trainer.restoreCheckpoint();
+    const history = second.events.find((e) => e.type === 'history');
+    if (history?.type !== 'history' || lastEvaluation?.type !== 'evaluation')
+      throw new Error('missing events');
+    expect(history.certificates).toMatchObject({ step: 4, n: lastEvaluation.n });
+    expect(history.certificates?.radii).toEqual(lastEvaluation.radii);
+    expect(history.certificates?.predictions).toEqual(lastEvaluation.predictions);
+    expect(history.evaluations.at(-1)?.step).toBe(4);
+    second.trainer.dispose();
+  });
+
   it('pauses and rolls back to the last checkpoint when the loss is not finite', async () => {
     const { trainer, events, store } = harness();
     trainer.configure(config({ learningRate: 1e30, checkpointEvery: 0 }));

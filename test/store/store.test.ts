@@ -68,6 +68,8 @@ describe('lab store', () => {
     expect(s.getState().metrics).toHaveLength(1); // same run: history kept
     s.getState().updateSettings({ nConv: 2 });
     s.getState().train();
+    expect(s.getState().confirmation?.action).toBe('train'); // a run with progress: ask first
+    s.getState().confirm();
     expect(s.getState().metrics).toHaveLength(0); // new run: history cleared
     const configure = sent.filter((c) => c.type === 'configure').at(-1);
     expect(configure?.type === 'configure' && configure.config.arch.nConv).toBe(2);
@@ -107,6 +109,7 @@ describe('lab store', () => {
     expect(s.getState().metrics).toHaveLength(1);
     s.getState().updateSettings({ trainImages: 1000 });
     s.getState().train();
+    s.getState().confirm();
     expect(s.getState().metrics).toHaveLength(0);
   });
 
@@ -125,8 +128,121 @@ describe('lab store', () => {
       ...toTrainConfig(DEFAULT_SETTINGS),
       arch: { ...toTrainConfig(DEFAULT_SETTINGS).arch, nConv: 9 },
     };
-    s.getState().applyEvent({ type: 'model', config, step: 40 });
+    s.getState().applyEvent({ type: 'model', config, step: 40, source: { kind: 'checkpoint' } });
     expect(s.getState().settings.nConv).toBe(9);
     expect(s.getState().step).toBe(40);
+  });
+});
+
+describe('one truth: the page describes the model the worker holds', () => {
+  function trained() {
+    const sent: Command[] = [];
+    const s = createLabStore({ send: (c) => sent.push(c), saveFile: () => {} });
+    s.getState().train();
+    s.getState().applyEvent(FIRST_METRICS);
+    s.getState().applyEvent({ type: 'state', state: 'paused', step: 1, totalSteps: 10 });
+    sent.length = 0;
+    return { s, sent };
+  }
+
+  it('asks before Train, Reset or a preset change discards a run, saying what is lost; cancel keeps it', () => {
+    const { s, sent } = trained();
+    s.getState().updateSettings({ nConv: 5 });
+    s.getState().train();
+    expect(sent).toEqual([]);
+    expect(s.getState().confirmation?.lost).toMatch(/lab, 4 conv x 16, step 1 of 10, 0 evaluations/);
+    s.getState().cancelConfirmation();
+    expect(s.getState().confirmation).toBeNull();
+    expect(s.getState().metrics).toHaveLength(1);
+    s.getState().reset();
+    expect(s.getState().confirmation?.action).toBe('reset');
+    expect(sent).toEqual([]);
+    s.getState().confirm();
+    expect(sent.map((c) => c.type)).toEqual(['reset']);
+    expect(s.getState().modelConfig).toBeNull();
+  });
+
+  it('a confirmed preset change is not asked again by Train', () => {
+    const { s, sent } = trained();
+    s.getState().choosePreset('tiny');
+    expect(s.getState().settings.preset).toBe('lab');
+    expect(s.getState().confirmation?.action).toBe('preset');
+    s.getState().confirm();
+    expect(s.getState().settings.nConv).toBe(2);
+    s.getState().train();
+    expect(s.getState().confirmation).toBeNull();
+    expect(sent.map((c) => c.type)).toEqual(['configure', 'start']);
+  });
+
+  it('Resume does nothing while a run-defining setting is pending; reverting the settings re-enables it', () => {
+    const { s, sent } = trained();
+    s.getState().updateSettings({ nConv: 5, learningRate: 0.001 });
+    s.getState().resume();
+    expect(sent).toEqual([]);
+    s.getState().revertSettings();
+    expect(s.getState().settings.nConv).toBe(4);
+    expect(s.getState().settings.learningRate).toBe(0.01);
+    s.getState().resume();
+    expect(sent.map((c) => c.type)).toEqual(['resume']);
+  });
+
+  it('a restored history brings back the latest radii with their evaluation', () => {
+    const { s } = trained();
+    const summary = { step: 8, n: 3, naturalAccuracy: 2 / 3, certified: [], imagesPerSecond: 1 };
+    const certificates = {
+      step: 8,
+      n: 3,
+      radii: Float64Array.from([0.5, 0.1, 0.2]),
+      predictions: Int32Array.from([1, 0, 2]),
+      labels: Int32Array.from([1, 0, 0]),
+    };
+    s.getState().applyEvent({
+      type: 'model',
+      config: s.getState().modelConfig!,
+      step: 8,
+      source: { kind: 'checkpoint' },
+    });
+    s.getState().applyEvent({
+      type: 'history',
+      metrics: [],
+      evaluations: [{ ...summary, step: 4 }, summary],
+      certificates,
+    });
+    const [older, latest] = s.getState().evaluations;
+    expect(older.radii).toHaveLength(0);
+    expect(latest.radii).toEqual(certificates.radii);
+    expect(latest.labels).toEqual(certificates.labels);
+  });
+
+  it('a loaded file replaces the charts, and continuing a finished file restarts its schedule', () => {
+    const { s, sent } = trained();
+    const config = s.getState().modelConfig!;
+    s.getState().applyEvent({
+      type: 'model',
+      config,
+      step: 10,
+      source: { kind: 'file', fileStep: 10, optimizer: 'fresh', finished: true },
+    });
+    expect(s.getState().metrics).toEqual([]);
+    expect(s.getState().step).toBe(10);
+    s.getState().applyEvent({ type: 'state', state: 'done', step: 10, totalSteps: 10 });
+    s.getState().continueTraining();
+    expect(sent.map((c) => c.type)).toEqual(['restartSchedule', 'resume']);
+  });
+
+  it('Train after loading a file continues that model, not a fresh one', () => {
+    const { s, sent } = trained();
+    const config = { ...s.getState().modelConfig!, preset: 'custom' as const };
+    s.getState().applyEvent({
+      type: 'model',
+      config,
+      step: 5,
+      source: { kind: 'file', fileStep: 5, optimizer: 'restored', finished: false },
+    });
+    s.getState().train();
+    expect(s.getState().confirmation).toBeNull();
+    const configure = sent.find((c) => c.type === 'configure');
+    expect(configure?.type === 'configure' && configure.config).toEqual(config);
+    expect(s.getState().step).toBe(5);
   });
 });

@@ -101,6 +101,7 @@ describe('Accuracies', () => {
     // A checkpoint restore replaces the history; its evaluations carry the paper's four numbers only.
     emit(store, {
       type: 'history',
+      certificates: null,
       metrics: [],
       evaluations: [
         {

@@ -23,6 +23,7 @@ const EIGHT = evaluationEvent({
 
 const RESTORED = {
   type: 'history' as const,
+  certificates: null,
   metrics: [],
   evaluations: [
     {

@@ -24,7 +24,7 @@ function runState(store: LabStore, state: RunState, step = 10) {
 
 /** A model the worker holds, at `step` (as after a checkpoint restore). */
 function model(store: LabStore, step: number) {
-  emit(store, { type: 'model', config: toTrainConfig(DEFAULT_SETTINGS), step });
+  emit(store, { type: 'model', config: toTrainConfig(DEFAULT_SETTINGS), step, source: { kind: 'checkpoint' } });
 }
 
 describe('RunButtons', () => {
@@ -141,7 +141,7 @@ describe('Controls', () => {
   it('takes the configuration of a model the worker reports (a restore or a weights import)', () => {
     const { store } = renderWithLab(<Controls />);
     const config = toTrainConfig({ ...DEFAULT_SETTINGS, nConv: 3, width: 12, learningRate: 0.05, epochs: 7 });
-    emit(store, { type: 'model', config, step: 40 });
+    emit(store, { type: 'model', config, step: 40, source: { kind: 'checkpoint' } });
     expect((screen.getByTestId('depth-conv-slider') as HTMLInputElement).value).toBe('3');
     expect((screen.getByTestId('width-slider') as HTMLInputElement).value).toBe('12');
     expect((screen.getByLabelText('Learning rate') as HTMLInputElement).value).toBe('0.05');
@@ -195,7 +195,7 @@ describe('FilesPanel', () => {
     const { store } = renderWithLab(<FilesPanel />);
     ready(store);
     act(() => store.getState().loadWeights(new TextEncoder().encode('{}')));
-    emit(store, { type: 'model', config: toTrainConfig(DEFAULT_SETTINGS), step: 0 });
+    emit(store, { type: 'model', config: toTrainConfig(DEFAULT_SETTINGS), step: 0, source: { kind: 'checkpoint' } });
     runState(store, 'idle', 0);
     expect(enabled(download())).toBe(false);
     emit(store, evaluationEvent({ radii: [0.5], predictions: [1], labels: [1], step: 0 }));

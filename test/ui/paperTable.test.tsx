@@ -39,6 +39,7 @@ describe('PaperTable', () => {
     const { store } = renderWithLab(<PaperTable />);
     emit(store, {
       type: 'history',
+      certificates: null,
       metrics: [],
       evaluations: [
         {

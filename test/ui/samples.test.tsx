@@ -120,6 +120,7 @@ describe('Samples', () => {
     emit(store, samplesEvent());
     emit(store, {
       type: 'history',
+      certificates: null,
       metrics: [],
       evaluations: [{ step: 400, n: 500, naturalAccuracy: 0.9, certified: [], imagesPerSecond: 100 }],
     });

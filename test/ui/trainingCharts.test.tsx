@@ -105,6 +105,7 @@ describe('AccuracyChart', () => {
     const { store } = renderWithLab(<AccuracyChart />);
     emit(store, {
       type: 'history',
+      certificates: null,
       metrics: [],
       evaluations: [
         {
