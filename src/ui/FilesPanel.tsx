@@ -8,8 +8,11 @@ export function FilesPanel() {
   const loadWeights = useLab((s) => s.loadWeights);
   const importDataset = useLab((s) => s.importDataset);
   const evaluateFull = useLab((s) => s.evaluateFull);
-  // A model exists once it has trained a step, or been evaluated (a loaded file is, at once).
-  const hasModel = useLab((s) => s.modelConfig !== null && (s.step > 0 || s.evaluations.length > 0));
+  // A model exists once it has trained a step, been evaluated, or come from a file.
+  const hasModel = useLab(
+    (s) =>
+      s.modelConfig !== null && (s.step > 0 || s.evaluations.length > 0 || s.modelSource?.kind === 'file'),
+  );
   const running = useLab((s) => s.runState === 'running' || s.runState === 'loading');
   const [note, setNote] = useState<string | null>(null);
   const weightsId = useId();
@@ -18,8 +21,16 @@ export function FilesPanel() {
     <section className="panel files" aria-label="Files">
       <h2>Weights and data</h2>
       <div className="buttons">
-        <button data-testid="download-weights" disabled={!hasModel} onClick={download}>
+        <button data-testid="download-weights" disabled={!hasModel} onClick={() => download()}>
           Download weights (JSON)
+        </button>
+        <button
+          data-testid="download-checkpoint"
+          disabled={!hasModel}
+          onClick={() => download(true)}
+          title="The weights with Adam's state: loading this file continues training exactly"
+        >
+          Download checkpoint (JSON + Adam)
         </button>
         <button data-testid="download-onnx" disabled={!hasModel} onClick={downloadOnnx}>
           Download ONNX

@@ -12,7 +12,9 @@ import { emit, evaluationEvent, renderWithLab } from './render.tsx';
 afterEach(cleanup);
 
 const button = (testId: string) => screen.getByTestId(testId) as HTMLButtonElement;
-const enabled = (el: HTMLElement) => !(el as HTMLButtonElement | HTMLInputElement).disabled;
+/** Run buttons stay focusable when unavailable (aria-disabled); the others use `disabled`. */
+const enabled = (el: HTMLElement) =>
+  !(el as HTMLButtonElement | HTMLInputElement).disabled && el.getAttribute('aria-disabled') !== 'true';
 
 function ready(store: LabStore) {
   emit(store, { type: 'ready', backend: 'webgpu', adapter: null, fallbacks: [] });
@@ -24,7 +26,12 @@ function runState(store: LabStore, state: RunState, step = 10) {
 
 /** A model the worker holds, at `step` (as after a checkpoint restore). */
 function model(store: LabStore, step: number) {
-  emit(store, { type: 'model', config: toTrainConfig(DEFAULT_SETTINGS), step, source: { kind: 'checkpoint' } });
+  emit(store, {
+    type: 'model',
+    config: toTrainConfig(DEFAULT_SETTINGS),
+    step,
+    source: { kind: 'checkpoint' },
+  });
 }
 
 describe('RunButtons', () => {
@@ -74,7 +81,26 @@ describe('RunButtons', () => {
     runState(store, 'paused');
     fireEvent.click(screen.getByRole('button', { name: 'Resume' }));
     fireEvent.click(screen.getByRole('button', { name: 'Reset' }));
+    // The run has progress: Reset asks first, and only the answer sends it.
+    expect(sent.map((c) => c.type)).toEqual(['configure', 'start', 'pause', 'resume']);
+    expect(store.getState().confirmation?.action).toBe('reset');
+    store.getState().confirm();
     expect(sent.map((c) => c.type)).toEqual(['configure', 'start', 'pause', 'resume', 'reset']);
+  });
+
+  it('disables Resume with the reason while a setting describes another network, and can put it back', () => {
+    const { store, sent } = renderWithLab(<RunButtons />);
+    ready(store);
+    model(store, 40);
+    runState(store, 'paused', 40);
+    act(() => store.getState().updateSettings({ nConv: 7 }));
+    expect(enabled(button('resume-button'))).toBe(false);
+    expect(button('resume-button').getAttribute('aria-describedby')).toBe('resume-reason');
+    expect(screen.getByTestId('resume-reason').textContent).toMatch(/pending/);
+    fireEvent.click(button('revert-settings'));
+    expect(store.getState().settings.nConv).toBe(4);
+    fireEvent.click(button('resume-button'));
+    expect(sent.map((c) => c.type)).toEqual(['resume']);
   });
 });
 
@@ -195,7 +221,12 @@ describe('FilesPanel', () => {
     const { store } = renderWithLab(<FilesPanel />);
     ready(store);
     act(() => store.getState().loadWeights(new TextEncoder().encode('{}')));
-    emit(store, { type: 'model', config: toTrainConfig(DEFAULT_SETTINGS), step: 0, source: { kind: 'checkpoint' } });
+    emit(store, {
+      type: 'model',
+      config: toTrainConfig(DEFAULT_SETTINGS),
+      step: 0,
+      source: { kind: 'checkpoint' },
+    });
     runState(store, 'idle', 0);
     expect(enabled(download())).toBe(false);
     emit(store, evaluationEvent({ radii: [0.5], predictions: [1], labels: [1], step: 0 }));
@@ -223,7 +254,7 @@ describe('FilesPanel', () => {
     const { store, sent, saved } = renderWithLab(<FilesPanel />);
     model(store, 50);
     fireEvent.click(download());
-    expect(sent).toEqual([{ type: 'exportWeights' }]);
+    expect(sent).toEqual([{ type: 'exportWeights', withOptimizer: false }]);
     emit(store, { type: 'weights', text: '{"format":"sll-lab/weights"}' });
     expect(saved).toEqual([
       {
