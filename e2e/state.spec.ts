@@ -36,6 +36,8 @@ test('a changed setting is pending: Resume says why it is off, Train and Reset a
   await lab.pressOn('depth-conv-slider', 'ArrowRight');
   // The held model is still the 2-conv one: the count stays, the 3-conv network is shown as pending.
   await expect(lab.byId('pending-summary')).toContainText('3 conv x 8');
+  await expect(lab.byId('depth-conv-slider').locator('xpath=..')).toHaveAttribute('data-pending', 'true');
+  await expect(lab.byId('width-slider').locator('xpath=..')).not.toHaveAttribute('data-pending', 'true');
   expect(await lab.text('param-count')).toBe(params);
   await expect(lab.byId('resume-button')).toBeDisabled();
   await expect(lab.byId('resume-reason')).toContainText('pending');

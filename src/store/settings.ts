@@ -2,10 +2,10 @@
  * The page's settings: plain data, serialised into the URL so that a link reproduces a run's
  * configuration (as TensorFlow Playground does).
  */
-import { type PresetName, isPresetName, presetArch } from '../sll/arch.ts';
+import { PRESET_NAMES, type PresetName, isPresetName, presetArch } from '../sll/arch.ts';
 import { CIFAR100_MEAN, CIFAR10_MEAN } from '../sll/cifar.ts';
-import { isLossName } from '../sll/lossNames.ts';
-import { type BackendChoice, isBackendChoice } from '../sll/backendNames.ts';
+import { LOSS_NAMES, isLossName } from '../sll/lossNames.ts';
+import { BACKEND_NAMES, type BackendChoice, isBackendChoice } from '../sll/backendNames.ts';
 import { type TrainConfig } from '../sll/trainConfig.ts';
 
 /** The recipe fields are the TrainConfig's own; the rest is how the page's controls hold them. */
@@ -56,6 +56,8 @@ export const LIMITS = {
   evalImages: { min: 1, max: 10_000 },
   evalEvery: { min: 1, max: 100_000 },
 };
+
+const SEED_LIMITS = { min: 0, max: 2 ** 31 - 1 };
 
 export function depthOf(preset: PresetName): Pick<Settings, 'nConv' | 'nDense' | 'width'> {
   const a = presetArch(preset);
@@ -132,37 +134,76 @@ export function settingsToQuery(s: Settings): string {
   return params.toString();
 }
 
-function intIn(text: string | null, range: { min: number; max: number }): number | undefined {
-  if (text === null) return undefined;
-  const n = Number(text);
-  return Number.isInteger(n) && n >= range.min && n <= range.max ? n : undefined;
+/** The outcome of reading a link: the settings, and one sentence per value that could not be used. */
+export interface QuerySettings {
+  settings: Settings;
+  /** E.g. "eps=abc is not an integer in 0..255; using 36": the key, the bad value, what is used instead. */
+  problems: string[];
+}
+
+/** A value from the URL as a message quotes it: printable characters only, at most 24 of them. */
+function quoted(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const printable = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return printable.length > 24 ? `${printable.slice(0, 24)}…` : printable;
+}
+
+/** Reads settings from a query string; anything missing keeps its default, anything invalid is reported. */
+export function readSettingsQuery(query: string, defaults: Settings = DEFAULT_SETTINGS): QuerySettings {
+  const p = new URLSearchParams(query);
+  const s: Settings = { ...defaults };
+  const problems: string[] = [];
+  /** Applies one key's value, or reports it: the key, the bad value and the value kept instead. */
+  const read = <K extends keyof Settings>(
+    field: K,
+    expected: string,
+    parse: (text: string) => Settings[K] | undefined,
+  ) => {
+    const text = p.get(KEYS[field]);
+    if (text === null) return false;
+    const value = parse(text);
+    if (value === undefined) {
+      problems.push(`${KEYS[field]}=${quoted(text)} is not ${expected}; using ${String(s[field])}`);
+      return false;
+    }
+    s[field] = value;
+    return true;
+  };
+  const int = (range: { min: number; max: number }) => (text: string) => {
+    const n = /^[+-]?\d+$/.test(text.trim()) ? Number(text) : NaN;
+    return Number.isSafeInteger(n) && n >= range.min && n <= range.max ? n : undefined;
+  };
+  const intRange = (range: { min: number; max: number }) => `an integer in ${range.min}..${range.max}`;
+  const oneOf = (names: readonly string[]) => `one of ${names.join(', ')}`;
+
+  // The preset first: it sets the depth and width that conv, dense and width may then change.
+  if (read('preset', oneOf(PRESET_NAMES), (t) => (isPresetName(t) ? t : undefined))) {
+    Object.assign(s, depthOf(s.preset));
+  }
+  read('dataset', 'a dataset id (letters, digits, - and _)', (t) =>
+    /^[\w-]{1,64}$/.test(t) ? t : undefined,
+  );
+  read('nConv', intRange(LIMITS.nConv), int(LIMITS.nConv));
+  read('nDense', intRange(LIMITS.nDense), int(LIMITS.nDense));
+  read('width', intRange(LIMITS.width), int(LIMITS.width));
+  read('loss', oneOf(LOSS_NAMES), (t) => (isLossName(t) ? t : undefined));
+  read('learningRate', 'a number above 0 and at most 10', (t) => {
+    const lr = t.trim() === '' ? NaN : Number(t);
+    return lr > 0 && lr <= 10 ? lr : undefined;
+  });
+  read('batchSize', intRange(LIMITS.batchSize), int(LIMITS.batchSize));
+  read('epochs', intRange(LIMITS.epochs), int(LIMITS.epochs));
+  read('augment', 'true or false', (t) => (t === 'true' ? true : t === 'false' ? false : undefined));
+  read('seed', intRange(SEED_LIMITS), int(SEED_LIMITS));
+  read('backend', oneOf(['auto', ...BACKEND_NAMES]), (t) => (isBackendChoice(t) ? t : undefined));
+  read('epsSteps', intRange(LIMITS.epsSteps), int(LIMITS.epsSteps));
+  read('trainImages', intRange(LIMITS.trainImages), int(LIMITS.trainImages));
+  read('evalImages', intRange(LIMITS.evalImages), int(LIMITS.evalImages));
+  read('evalEvery', intRange(LIMITS.evalEvery), int(LIMITS.evalEvery));
+  return { settings: s, problems };
 }
 
 /** Reads settings from a query string; anything missing or invalid keeps its default. */
 export function settingsFromQuery(query: string, defaults: Settings = DEFAULT_SETTINGS): Settings {
-  const p = new URLSearchParams(query);
-  const s: Settings = { ...defaults };
-  const preset = p.get(KEYS.preset);
-  if (preset !== null && isPresetName(preset)) Object.assign(s, { preset }, depthOf(preset));
-  const data = p.get(KEYS.dataset);
-  if (data !== null && /^[\w-]{1,64}$/.test(data)) s.dataset = data;
-  s.nConv = intIn(p.get(KEYS.nConv), LIMITS.nConv) ?? s.nConv;
-  s.nDense = intIn(p.get(KEYS.nDense), LIMITS.nDense) ?? s.nDense;
-  s.width = intIn(p.get(KEYS.width), LIMITS.width) ?? s.width;
-  const loss = p.get(KEYS.loss);
-  if (loss !== null && isLossName(loss)) s.loss = loss;
-  const lr = Number(p.get(KEYS.learningRate));
-  if (p.has(KEYS.learningRate) && lr > 0 && lr <= 10) s.learningRate = lr;
-  s.batchSize = intIn(p.get(KEYS.batchSize), LIMITS.batchSize) ?? s.batchSize;
-  s.epochs = intIn(p.get(KEYS.epochs), LIMITS.epochs) ?? s.epochs;
-  const augment = p.get(KEYS.augment);
-  if (augment === 'true' || augment === 'false') s.augment = augment === 'true';
-  s.seed = intIn(p.get(KEYS.seed), { min: 0, max: 2 ** 31 - 1 }) ?? s.seed;
-  const backend = p.get(KEYS.backend);
-  if (backend !== null && isBackendChoice(backend)) s.backend = backend;
-  s.epsSteps = intIn(p.get(KEYS.epsSteps), LIMITS.epsSteps) ?? s.epsSteps;
-  s.trainImages = intIn(p.get(KEYS.trainImages), LIMITS.trainImages) ?? s.trainImages;
-  s.evalImages = intIn(p.get(KEYS.evalImages), LIMITS.evalImages) ?? s.evalImages;
-  s.evalEvery = intIn(p.get(KEYS.evalEvery), LIMITS.evalEvery) ?? s.evalEvery;
-  return s;
+  return readSettingsQuery(query, defaults).settings;
 }

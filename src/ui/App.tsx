@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import { Accuracies } from './Accuracies.tsx';
 import { ArchitectureSummary } from './ArchitectureSummary.tsx';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
+import { ModelBanner } from './ModelBanner.tsx';
 import { ErrorBanner, ResumeBanner } from './Banners.tsx';
 import { CertifiedCurve, RadiusHistogram } from './charts/Certification.tsx';
 import { AccuracyChart, LearningRateChart, LossChart, ThroughputChart } from './charts/TrainingCharts.tsx';
@@ -8,9 +10,11 @@ import { Controls } from './Controls.tsx';
 import { FilesPanel } from './FilesPanel.tsx';
 import { useLab } from './lab.ts';
 import { RunButtons } from './RunButtons.tsx';
+import { RunEstimate } from './RunEstimate.tsx';
 import { PaperTable } from './PaperTable.tsx';
 import { Samples } from './Samples.tsx';
 import { StatusBar } from './StatusBar.tsx';
+import { UrlNotice } from './UrlNotice.tsx';
 
 const WEIGHTS_FILE = /\.(json|pth|pt)$/i;
 
@@ -55,13 +59,20 @@ export function App() {
         </p>
       </header>
       <ResumeBanner />
+      <ModelBanner />
       <ErrorBanner />
+      <UrlNotice />
       <StatusBar />
       <main className="layout">
-        <aside>
+        {/* Below 800 px the results move up between the buttons and the settings (styles.css); the
+            keyboard keeps this order: Train, Pause, Resume, Reset, then the settings. */}
+        <div className="run">
           <RunButtons />
+        </div>
+        <aside>
           <Controls />
           <ArchitectureSummary />
+          <RunEstimate />
           <FilesPanel />
         </aside>
         <div className="results">
@@ -78,6 +89,7 @@ export function App() {
           <Samples />
         </div>
       </main>
+      <ConfirmDialog />
       <footer>
         SDP-based Lipschitz Layers, Araujo et al., ICLR 2023. Runs entirely in your browser; nothing is
         uploaded.

@@ -4,7 +4,7 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { type LabState, type LabStore, createLabStore } from '../store/labStore.ts';
-import { type Settings, settingsFromQuery, settingsToQuery } from '../store/settings.ts';
+import { readSettingsQuery, settingsToQuery } from '../store/settings.ts';
 import type { Command, WorkerEvent, WorkerInit } from '../protocol.ts';
 
 function saveFile(name: string, contents: string | Uint8Array, mimeType: string): void {
@@ -18,14 +18,26 @@ function saveFile(name: string, contents: string | Uint8Array, mimeType: string)
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Starts the worker with the backend from the URL, and keeps the URL in step with the settings. */
+let linkProblems: readonly string[] = [];
+
+/** What `startLab` could not use from the page's link, one sentence each (shown by UrlNotice). */
+export function urlProblems(): readonly string[] {
+  return linkProblems;
+}
+
+/**
+ * Starts the worker with the backend from the URL, and keeps the URL in step with the settings.
+ * Malformed values in the link keep their defaults and are kept for UrlNotice to name.
+ */
 export function startLab(): LabStore {
-  const initial: Settings = settingsFromQuery(window.location.search);
+  const { settings: initial, problems } = readSettingsQuery(window.location.search);
+  linkProblems = problems;
   const worker = new Worker(new URL('../worker/train.worker.ts', import.meta.url), { type: 'module' });
   const init: WorkerInit = {
     type: 'init',
     backend: initial.backend,
     datasetsUrl: new URL('datasets/', document.baseURI).href,
+    preload: initial.dataset,
   };
   worker.postMessage(init);
   const store = createLabStore(

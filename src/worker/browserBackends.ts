@@ -45,12 +45,21 @@ setWasmPaths({
 /** Software GPUs emulate on the CPU, where WASM is several times faster (measured: docs/performance.md). */
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|software|microsoft basic render/i;
 
-function refuseSoftware(label: string, forced: boolean): void {
-  if (!forced && SOFTWARE_RENDERER.test(label)) {
+/** What the badge adds to a software GPU's name when the user forced it (auto mode skips it). */
+export const SOFTWARE_NOTE = 'software emulation: slower than WASM here';
+
+/**
+ * A GPU's name as the badge shows it: in auto mode a software GPU is refused (the reason lands in
+ * the badge's fallbacks); forced, it runs, and its name carries the same warning.
+ */
+function softwareChecked(label: string, forced: boolean): string {
+  if (!SOFTWARE_RENDERER.test(label)) return label;
+  if (!forced) {
     throw new Error(
       `${label} is a software emulation, slower than WASM here (choose it explicitly to use it)`,
     );
   }
+  return `${label} (${SOFTWARE_NOTE})`;
 }
 
 export const browserBackendProbe: BackendProbe = async (name, { forced }) => {
@@ -60,8 +69,7 @@ export const browserBackendProbe: BackendProbe = async (name, { forced }) => {
       if (!gpu) throw new Error('this browser does not expose WebGPU (navigator.gpu is missing)');
       const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
       if (!adapter) throw new Error('WebGPU has no adapter here (no GPU, or it is blocked)');
-      const label = gpuAdapterLabel(adapter.info ?? {});
-      refuseSoftware(label, forced);
+      const label = softwareChecked(gpuAdapterLabel(adapter.info ?? {}), forced);
       await start('webgpu');
       const device = (tf.backend() as unknown as { device: GpuDeviceLike }).device;
       // 'destroyed' is tfjs letting the device go on purpose, not a failure.
@@ -79,7 +87,7 @@ export const browserBackendProbe: BackendProbe = async (name, { forced }) => {
       const renderer = (
         debug ? gl.getParameter(debug.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)
       ) as string;
-      refuseSoftware(renderer ?? '', forced);
+      const label = softwareChecked(renderer ?? '', forced);
       await start('webgl');
       const canvas = (tf.backend() as unknown as { gpgpu: { gl: WebGL2RenderingContext } }).gpgpu.gl.canvas;
       const lost = new Promise<string>((resolve) =>
@@ -87,7 +95,7 @@ export const browserBackendProbe: BackendProbe = async (name, { forced }) => {
           once: true,
         }),
       );
-      return { adapter: renderer || null, lost };
+      return { adapter: label || null, lost };
     }
     case 'wasm': {
       await start('wasm');

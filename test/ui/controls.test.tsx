@@ -88,6 +88,18 @@ describe('RunButtons', () => {
     expect(sent.map((c) => c.type)).toEqual(['configure', 'start', 'pause', 'resume', 'reset']);
   });
 
+  it('marks the settings that differ from the held model as pending, and only those', () => {
+    const { store } = renderWithLab(<Controls />);
+    model(store, 40);
+    const pendingFields = () =>
+      [...document.querySelectorAll('[data-pending="true"] label')].map((l) => l.textContent);
+    expect(pendingFields()).toEqual([]);
+    act(() => store.getState().updateSettings({ nConv: 7, learningRate: 0.5, epsSteps: 100, evalEvery: 3 }));
+    expect(pendingFields()).toHaveLength(2);
+    expect(pendingFields()[0]).toMatch(/Conv layers.*pending/);
+    expect(pendingFields()[1]).toMatch(/Learning rate.*pending/);
+  });
+
   it('disables Resume with the reason while a setting describes another network, and can put it back', () => {
     const { store, sent } = renderWithLab(<RunButtons />);
     ready(store);
