@@ -27,7 +27,8 @@ export type Command =
   | { type: 'resume' }
   | { type: 'reset' }
   | { type: 'evaluate'; subset: number | 'full' }
-  | { type: 'exportWeights' }
+  /** With `withOptimizer`, Adam's state too: a file that training continues exactly from. */
+  | { type: 'exportWeights'; withOptimizer: boolean }
   | { type: 'exportOnnx' }
   /** A weights file's bytes: the lab's JSON or a PyTorch `.pth` checkpoint. */
   | { type: 'importWeights'; file: Uint8Array; asNewModel: boolean }

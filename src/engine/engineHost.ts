@@ -83,7 +83,7 @@ export class EngineHost {
       case 'evaluate':
         return this.trainer.requestEvaluation(command.subset);
       case 'exportWeights':
-        this.deps.post({ type: 'weights', text: await this.trainer.exportWeights() });
+        this.deps.post({ type: 'weights', text: await this.trainer.exportWeights(command.withOptimizer) });
         return;
       case 'exportOnnx':
         this.deps.post({ type: 'onnx', bytes: await this.trainer.exportOnnx() });

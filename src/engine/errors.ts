@@ -31,6 +31,88 @@ export class DeviceLostError extends TrainerError {
 }
 
 /**
+ * A run that cannot fit the running backend, refused before any data is loaded or tensor made;
+ * the current run, if any, is untouched. The message says what it needs, the hint the way out.
+ */
+export class TooLargeError extends TrainerError {
+  constructor(message: string, hint: string | null) {
+    super('TooLarge', message, hint);
+  }
+}
+
+/** What went wrong in the browser's storage: the quota, a value it could not copy, or anything else. */
+export type StorageFailure = 'quota' | 'clone' | 'other';
+
+const STORAGE_REASONS: Record<StorageFailure, string> = {
+  quota: "the browser's storage for this site is full",
+  clone: 'it is too large for the browser to copy into storage',
+  other: "the browser's storage failed",
+};
+
+const STORAGE_HINTS: Record<StorageFailure, string | null> = {
+  quota: "free some of the browser's storage for this site, or train a smaller network",
+  clone: 'train a smaller network to have checkpoints (and resume after a reload)',
+  other: null,
+};
+
+/** The storage failure behind `e`, by the DOMException's name, never by its wording. */
+export function storageFailureOf(e: unknown): StorageFailure {
+  const name = (e as { name?: unknown } | null)?.name;
+  if (name === 'QuotaExceededError') return 'quota';
+  if (name === 'DataCloneError') return 'clone';
+  return 'other';
+}
+
+/**
+ * A storage operation that failed (IndexedDB in the browser), the original error as `cause`.
+ * `DataCloneError ... out of memory` (a checkpoint too large to copy) is a `clone` failure,
+ * `QuotaExceededError` a `quota` one. `reason` says why in words, with the browser's own.
+ */
+export class StorageError extends TrainerError {
+  readonly failure: StorageFailure;
+  readonly reason: string;
+  override readonly cause: unknown;
+
+  /** `operation` in words: "save the checkpoint". */
+  constructor(operation: string, cause: unknown) {
+    const failure = storageFailureOf(cause);
+    const err = cause as { name?: unknown; message?: unknown } | null;
+    const original =
+      typeof err?.message === 'string' ? `${String(err.name ?? 'Error')}: ${err.message}` : String(cause);
+    const reason = `${STORAGE_REASONS[failure]} (${original})`;
+    super('StorageError', `could not ${operation}: ${reason}`, STORAGE_HINTS[failure]);
+    this.failure = failure;
+    this.reason = reason;
+    this.cause = cause;
+  }
+}
+
+/**
+ * The error event of a checkpoint that could not be written: at which step, why, and what is kept
+ * (`keptStep`: this run's last stored checkpoint, or null). Training goes on.
+ */
+export function checkpointNotSavedEvent(
+  e: unknown,
+  step: number,
+  keptStep: number | null,
+  triesAgain: boolean,
+): Extract<WorkerEvent, { type: 'error' }> {
+  const reason = e instanceof StorageError ? e.reason : errorEvent(e).message;
+  const kept =
+    keptStep === null
+      ? 'no checkpoint of this run is kept, so a reload cannot resume it'
+      : `the checkpoint from step ${keptStep} is kept`;
+  const again = triesAgain ? '' : '; no more checkpoints are tried for this run';
+  const advice = e instanceof StorageError && e.hint ? `; ${e.hint}` : '';
+  return {
+    type: 'error',
+    name: 'CheckpointNotSaved',
+    message: `the checkpoint at step ${step} was not saved: ${reason}`,
+    hint: `training continues; ${kept}${again}${advice}`,
+  };
+}
+
+/**
  * The error event for anything thrown. JavaScript throws a RangeError when an ArrayBuffer or WASM
  * memory cannot grow, which is how running out of memory shows on the CPU-side backends.
  */

@@ -7,11 +7,11 @@ import { evalBatchIndices, makeBatch } from '../data/batches.ts';
 import type { LoadedDataset } from '../data/dataset.ts';
 import { Evaluator } from '../kernels/evaluator.ts';
 import type { EvaluationSummary, WorkerEvent } from '../protocol.ts';
+import { EVALUATION_BATCH } from '../sll/memoryEstimate.ts';
 import { PAPER_EPSILONS, certifiedAccuracy, naturalAccuracy } from '../sll/certify.ts';
 import type { LabelledCertificates } from '../sll/radii.ts';
 import type { Run } from './run.ts';
 
-const EVAL_BATCH = 250;
 /** Test images the page shows with their predictions and radii. */
 export const SAMPLE_COUNT = 24;
 
@@ -19,21 +19,35 @@ export interface Evaluation extends LabelledCertificates {
   summary: EvaluationSummary;
 }
 
-/** Natural and certified accuracy on the first `subset` test images (or all), with every radius. */
-export async function evaluateRun(run: Run, subset: number | 'full', now: () => number): Promise<Evaluation> {
+/** How many test images an evaluation of `subset` covers, of a test split of `testImages`. */
+export function evaluationSize(testImages: number, subset: number | 'full'): number {
+  return subset === 'full' ? testImages : Math.min(Math.max(1, subset), testImages);
+}
+
+/**
+ * Natural and certified accuracy on the first `subset` test images (or all), with every radius.
+ * `onProgress` hears the images done after each batch.
+ */
+export async function evaluateRun(
+  run: Run,
+  subset: number | 'full',
+  now: () => number,
+  onProgress: (done: number) => void = () => {},
+): Promise<Evaluation> {
   const test = run.data.test;
-  const n = subset === 'full' ? test.n : Math.min(Math.max(1, subset), test.n);
+  const n = evaluationSize(test.n, subset);
   const start = now();
   const evaluator = await Evaluator.create(run.model);
   const predictions = new Int32Array(n);
   const radii = new Float64Array(n);
   try {
-    for (const indices of evalBatchIndices(n, EVAL_BATCH)) {
+    for (const indices of evalBatchIndices(n, EVALUATION_BATCH)) {
       const batch = makeBatch(test, indices);
       try {
         const result = await evaluator.certifyBatch(batch.images);
         predictions.set(result.predictions, indices[0]);
         radii.set(result.radii, indices[0]);
+        onProgress(indices[0] + indices.length);
       } finally {
         tf.dispose([batch.images, batch.labels]);
       }

@@ -2,14 +2,17 @@
  * A training run: its settings, data, model, optimiser and position. Building one checks that the
  * data fits the network, so a bad combination fails before any tensor exists.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { LoadedDataset } from '../data/dataset.ts';
 import { Adam, OFFICIAL_ADAM } from '../kernels/adam.ts';
 import { SllModel } from '../kernels/model.ts';
 import type { EvaluationCertificates, EvaluationSummary, MetricsPoint } from '../protocol.ts';
 import { type Arch, validateArch } from '../sll/arch.ts';
+import { BACKEND_NAMES, type BackendName } from '../sll/backendNames.ts';
+import { type BackendLimits, fitsBackend } from '../sll/memoryEstimate.ts';
 import { totalSteps } from '../sll/schedule.ts';
 import type { TrainConfig } from '../sll/trainConfig.ts';
-import { TrainerError } from './errors.ts';
+import { TooLargeError, TrainerError } from './errors.ts';
 
 export interface Run {
   config: TrainConfig;
@@ -75,6 +78,27 @@ export function validateConfig(config: TrainConfig): void {
     throw new TrainerError('ConfigError', `epochs must be a positive integer, got ${config.epochs}`);
   }
   if (!(config.learningRate > 0)) throw new TrainerError('ConfigError', 'the learning rate must be positive');
+}
+
+/**
+ * Refuses a run that cannot fit the running backend (WASM's 4 GiB, a WebGPU adapter's largest
+ * buffer), before any data is loaded or tensor made (docs/engine.md#memory).
+ */
+export function checkMemory(config: TrainConfig, backend: string = tf.getBackend()): void {
+  const name = (BACKEND_NAMES as readonly string[]).includes(backend) ? (backend as BackendName) : null;
+  const verdict = fitsBackend(config.arch, config.batchSize, name, backendLimits(name));
+  if (verdict.level === 'refuse')
+    throw new TooLargeError(verdict.text ?? 'too large for this backend', verdict.hint);
+}
+
+/** The WebGPU device's largest buffer, where tfjs's backend exposes the device; nothing elsewhere. */
+function backendLimits(backend: BackendName | null): BackendLimits {
+  if (backend !== 'webgpu') return {};
+  const device = (tf.backend() as unknown as { device?: { limits?: Record<string, unknown> } }).device;
+  const sizes = [device?.limits?.maxStorageBufferBindingSize, device?.limits?.maxBufferSize].filter(
+    (n): n is number => typeof n === 'number' && n > 0,
+  );
+  return sizes.length > 0 ? { maxBufferBytes: Math.min(...sizes) } : {};
 }
 
 export function describeArch(a: Pick<Arch, 'nConv' | 'nDense' | 'width' | 'nClasses'>): string {

@@ -18,11 +18,11 @@ import { type EvalPlan, evaluationAt, imagesLeftToEvaluate } from '../sll/evalSc
 import { learningRateAt } from '../sll/schedule.ts';
 import { type TrainConfig, sameRun } from '../sll/trainConfig.ts';
 import { type Checkpoint, type CheckpointStore, applyCheckpoint, checkpointOf } from './checkpoints.ts';
-import { TrainerError, errorEvent } from './errors.ts';
+import { StorageError, TrainerError, checkpointNotSavedEvent, errorEvent } from './errors.ts';
 import { evaluateRun, evaluationSize, samplesEvent } from './evaluation.ts';
 import { MetricsMeter, type PendingStep } from './metricsMeter.ts';
-import { ProgressReporter, withProgress } from './progress.ts';
-import { type Run, createRun, disposeRun, validateConfig } from './run.ts';
+import { ProgressReporter } from './progress.ts';
+import { type Run, checkMemory, createRun, disposeRun, validateConfig } from './run.ts';
 import { exportRunWeights, fileRun, readWeightsFor } from './weights.ts';
 
 export interface TrainerDeps {
@@ -58,6 +58,11 @@ export class Trainer {
   private loadedWaiters: (() => void)[] = [];
   /** The loop's first step, until its metrics are read back. */
   private warmUp: ProgressReporter | null = null;
+  /** A configuration refused (invalid, too large for the backend): start() refuses it too, the held run untouched. */
+  private refused: TrainConfig | null = null;
+  /** The run's last checkpoint the store kept; a run whose checkpoints the store cannot take. */
+  private saved: { run: Run; step: number } | null = null;
+  private unsaveable: Run | null = null;
 
   constructor(private readonly deps: TrainerDeps) {
     this.meter = new MetricsMeter(deps.now);
@@ -78,7 +83,10 @@ export class Trainer {
 
   /** Applies settings; a change to what defines the run (`sameRun`) discards the current one. */
   configure(config: TrainConfig): void {
+    this.refused = config; // until it passes: a refused configuration is never left behind silently
     validateConfig(config);
+    checkMemory(config);
+    this.refused = null;
     if (this.run && !sameRun(this.run.config, config)) {
       if (this.state === 'running')
         throw new TrainerError('Busy', 'pause or stop training before changing the network or the recipe');
@@ -93,6 +101,7 @@ export class Trainer {
   /** Starts a new run from the configuration, or continues the current one. */
   async start(): Promise<void> {
     if (this.state === 'running' || this.state === 'loading') return this.loop ?? undefined;
+    if (this.refused) this.configure(this.refused);
     this.stopRequested = null;
     this.loop = this.loadAndTrain();
     await this.loop;
@@ -139,14 +148,19 @@ export class Trainer {
   async evaluate(subset: number | 'full'): Promise<EvaluationSummary> {
     const run = this.requireRun();
     const images = evaluationSize(run.data.test.n, subset);
-    const { summary, radii, predictions, labels } = await withProgress(
-      this.progress('evaluation', images, 'images', EVAL_PROGRESS_MS),
-      (p) => evaluateRun(run, subset, this.deps.now, (done) => p.report(done)),
-    );
-    run.evaluations.push(summary);
-    run.certificates = { step: summary.step, n: summary.n, radii, predictions, labels };
-    this.deps.emit({ type: 'evaluation', ...summary, radii, predictions, labels });
-    return summary;
+    // Over only after the evaluation event: the page never shows neither the bar nor the result.
+    const progress = this.progress('evaluation', images, 'images', EVAL_PROGRESS_MS);
+    try {
+      const { summary, radii, predictions, labels } = await evaluateRun(run, subset, this.deps.now, (done) =>
+        progress.report(done),
+      );
+      run.evaluations.push(summary);
+      run.certificates = { step: summary.step, n: summary.n, radii, predictions, labels };
+      this.deps.emit({ type: 'evaluation', ...summary, radii, predictions, labels });
+      return summary;
+    } finally {
+      progress.end();
+    }
   }
 
   /** The weights file of the current model; with `withOptimizer`, a checkpoint file (Adam's state too). */
@@ -240,6 +254,7 @@ export class Trainer {
     applyCheckpoint(run, c);
     this.run = run;
     this.config = c.config;
+    this.saved = { run, step: c.step };
     this.deps.emit({ type: 'model', config: c.config, step: run.step, source: { kind: 'checkpoint' } });
     this.emitHistory(run);
     this.setState(run.step >= run.totalSteps ? 'done' : 'paused');
@@ -262,6 +277,7 @@ export class Trainer {
   private async loadAndTrain(): Promise<void> {
     if (!this.run) {
       if (!this.config) throw new TrainerError('ConfigError', 'configure the trainer before starting');
+      checkMemory(this.config);
       this.setState('loading');
       // Stages: the dataset, the network, the first checkpoint.
       const setup = this.progress('setup', 3, 'stages');
@@ -400,12 +416,27 @@ export class Trainer {
     });
   }
 
+  /**
+   * Writes a checkpoint. One the store cannot keep (full, too large to copy) is reported with what
+   * is kept, and training goes on; a run too large to copy is not tried again.
+   */
   private async saveCheckpoint(): Promise<void> {
+    const run = this.requireRun();
+    if (this.unsaveable === run) return;
     const savedAt = this.deps.now();
-    const checkpoint = await checkpointOf(this.requireRun(), savedAt);
     this.lastCheckpointAt = savedAt;
-    await this.deps.store.save(checkpoint);
-    this.deps.emit({ type: 'checkpoint', step: checkpoint.step, savedAt });
+    try {
+      await this.deps.store.save(await checkpointOf(run, savedAt));
+    } catch (e) {
+      if (e instanceof TrainerError && !(e instanceof StorageError)) throw e; // weights not finite
+      const tooLarge = e instanceof RangeError || (e instanceof StorageError && e.failure === 'clone');
+      if (tooLarge) this.unsaveable = run;
+      const kept = this.saved?.run === run ? this.saved.step : null;
+      this.deps.emit(checkpointNotSavedEvent(e, run.step, kept, !tooLarge));
+      return;
+    }
+    this.saved = { run, step: run.step };
+    this.deps.emit({ type: 'checkpoint', step: run.step, savedAt });
   }
 
   private emitHistory(run: Run): void {

@@ -19,6 +19,7 @@ import type { PresetName } from '../sll/arch.ts';
 import type { BackendName } from '../sll/backendNames.ts';
 import type { LabelledCertificates } from '../sll/radii.ts';
 import { type TrainConfig, sameRun } from '../sll/trainConfig.ts';
+import { fitsBackend } from '../sll/memoryEstimate.ts';
 import { pendingSettings } from './pending.ts';
 import { DEFAULT_SETTINGS, type Settings, depthOf, toTrainConfig } from './settings.ts';
 
@@ -101,7 +102,8 @@ export interface ActionsSlice {
   resume(): void;
   reset(): void;
   evaluateFull(): void;
-  downloadWeights(): void;
+  /** With `withOptimizer`, a checkpoint file: Adam's state too. */
+  downloadWeights(withOptimizer?: boolean): void;
   downloadOnnx(): void;
   /** A weights file's bytes: the lab's JSON or a PyTorch `.pth` checkpoint. */
   loadWeights(file: Uint8Array): void;
@@ -347,6 +349,12 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
       train() {
         const s = get();
         const { config, isNew } = configToTrain(s);
+        // A network that cannot fit the backend is refused here, before anything is sent or discarded.
+        const verdict = fitsBackend(config.arch, config.batchSize, s.backend?.name ?? null);
+        if (verdict.level === 'refuse') {
+          set({ error: { name: 'TooLarge', message: verdict.text ?? 'too large', hint: verdict.hint } });
+          return;
+        }
         const accepted = s.acceptedDiscard !== null && sameRun(s.acceptedDiscard, config);
         if (isNew && hasProgress(s) && !accepted) {
           set({
@@ -401,7 +409,7 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
         });
       },
       evaluateFull: () => env.send({ type: 'evaluate', subset: 'full' }),
-      downloadWeights: () => env.send({ type: 'exportWeights' }),
+      downloadWeights: (withOptimizer = false) => env.send({ type: 'exportWeights', withOptimizer }),
       downloadOnnx: () => env.send({ type: 'exportOnnx' }),
       loadWeights(file) {
         const config = get().modelConfig ?? toTrainConfig(get().settings);

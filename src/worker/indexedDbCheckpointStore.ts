@@ -1,5 +1,6 @@
 import { type DBSchema, type IDBPObjectStore, openDB } from 'idb';
 import { type Checkpoint, CHECKPOINT_VERSION, type CheckpointStore } from '../engine/checkpoints.ts';
+import { StorageError } from '../engine/errors.ts';
 
 const STORE = 'checkpoints';
 const KEY = 'latest';
@@ -16,7 +17,11 @@ type Store<Mode extends IDBTransactionMode> = IDBPObjectStore<
   Mode
 >;
 
-/** The latest checkpoint in IndexedDB (`sll-lab-checkpoints`, through idb), one record. */
+/**
+ * The latest checkpoint in IndexedDB (`sll-lab-checkpoints`, through idb), one record. Every
+ * failure (a full quota, a checkpoint too large to copy, anything else) becomes a `StorageError`;
+ * a failed save leaves the record that was there.
+ */
 export function indexedDbCheckpointStore(dbName = 'sll-lab-checkpoints'): CheckpointStore {
   // Opened for each call and closed after it, so no connection outlives the operation.
   const withStore = async <T, Mode extends IDBTransactionMode>(
@@ -34,14 +39,23 @@ export function indexedDbCheckpointStore(dbName = 'sll-lab-checkpoints'): Checkp
   };
   return {
     async save(c) {
-      await withStore('readwrite', (s) => s.put(c, KEY));
+      await failingAs('save the checkpoint', () => withStore('readwrite', (s) => s.put(c, KEY)));
     },
     async load() {
-      const c = await withStore('readonly', (s) => s.get(KEY));
+      const c = await failingAs('read the checkpoint', () => withStore('readonly', (s) => s.get(KEY)));
       return c && c.version === CHECKPOINT_VERSION ? (c as Checkpoint) : null;
     },
     async clear() {
-      await withStore('readwrite', (s) => s.delete(KEY));
+      await failingAs('delete the checkpoint', () => withStore('readwrite', (s) => s.delete(KEY)));
     },
   };
+}
+
+/** Runs an IndexedDB operation; whatever it throws (synchronously or not) becomes a `StorageError`. */
+async function failingAs<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw new StorageError(operation, e);
+  }
 }

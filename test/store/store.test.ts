@@ -162,6 +162,17 @@ describe('one truth: the page describes the model the worker holds', () => {
     expect(s.getState().modelConfig).toBeNull();
   });
 
+  it('refuses at once a network too large for the backend, keeping the run and sending nothing', () => {
+    const { s, sent } = trained();
+    s.getState().applyEvent({ type: 'ready', backend: 'wasm', adapter: null, fallbacks: [] });
+    s.getState().updateSettings({ nConv: 20, nDense: 7, width: 45 });
+    s.getState().train();
+    expect(sent).toEqual([]);
+    expect(s.getState().confirmation).toBeNull();
+    expect(s.getState().error?.message).toMatch(/too large for WASM/);
+    expect(s.getState().metrics).toHaveLength(1);
+  });
+
   it('a confirmed preset change is not asked again by Train', () => {
     const { s, sent } = trained();
     s.getState().choosePreset('tiny');
