@@ -17,7 +17,14 @@ import { createRng, deriveSeed } from '../sll/rng.ts';
 import { type EvalPlan, evaluationAt, imagesLeftToEvaluate } from '../sll/evalSchedule.ts';
 import { learningRateAt } from '../sll/schedule.ts';
 import { type TrainConfig, sameRun } from '../sll/trainConfig.ts';
-import { type Checkpoint, type CheckpointStore, applyCheckpoint, checkpointOf } from './checkpoints.ts';
+import {
+  type Checkpoint,
+  CheckpointError,
+  type CheckpointStore,
+  applyCheckpoint,
+  checkpointOf,
+  readCheckpoint,
+} from './checkpoints.ts';
 import { StorageError, TrainerError, checkpointNotSavedEvent, errorEvent } from './errors.ts';
 import { evaluateRun, evaluationSize, samplesEvent } from './evaluation.ts';
 import { MetricsMeter, type PendingStep } from './metricsMeter.ts';
@@ -155,7 +162,14 @@ export class Trainer {
         progress.report(done),
       );
       run.evaluations.push(summary);
-      run.certificates = { step: summary.step, n: summary.n, radii, predictions, labels };
+      // Copies: the event's arrays are transferred to the page, which detaches them here.
+      run.certificates = {
+        step: summary.step,
+        n: summary.n,
+        radii: radii.slice(),
+        predictions: predictions.slice(),
+        labels: labels.slice(),
+      };
       this.deps.emit({ type: 'evaluation', ...summary, radii, predictions, labels });
       return summary;
     } finally {
@@ -230,9 +244,16 @@ export class Trainer {
     this.setState('paused');
   }
 
-  /** Offers the stored checkpoint, if any, to the page. */
+  /** Offers the stored checkpoint, if any, to the page; one that cannot be resumed is reported instead. */
   async announceCheckpoint(): Promise<Checkpoint | null> {
-    const c = await this.deps.store.load();
+    let c: Checkpoint | null;
+    try {
+      c = await this.loadCheckpoint();
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e;
+      this.deps.emit(errorEvent(e));
+      return null;
+    }
     if (c) {
       const { step, totalSteps, config, savedAt } = c;
       this.deps.emit({ type: 'resumable', step, totalSteps, config, savedAt });
@@ -247,11 +268,18 @@ export class Trainer {
   async restoreCheckpoint(): Promise<boolean> {
     if (this.state === 'running')
       throw new TrainerError('Busy', 'pause training before restoring a checkpoint');
-    const c = await this.deps.store.load();
+    const c = await this.loadCheckpoint();
     if (!c) return false;
-    this.discardRun();
+    // Built before the current run is let go, as for a loaded file: a checkpoint whose run cannot
+    // be built (its dataset gone, a batch larger than the data) leaves the current run as it was.
     const run = await this.newRun(c.config);
-    applyCheckpoint(run, c);
+    try {
+      applyCheckpoint(run, c);
+    } catch (e) {
+      disposeRun(run);
+      throw e;
+    }
+    this.discardRun();
     this.run = run;
     this.config = c.config;
     this.saved = { run, step: c.step };
@@ -263,6 +291,12 @@ export class Trainer {
 
   dispose(): void {
     this.discardRun();
+  }
+
+  /** The stored checkpoint, checked (`readCheckpoint`) before anything of the current run changes. */
+  private async loadCheckpoint(): Promise<Checkpoint | null> {
+    const stored: unknown = await this.deps.store.load();
+    return stored === null || stored === undefined ? null : readCheckpoint(stored);
   }
 
   /** A fresh run on `config`'s dataset; `onLoaded` hears when the data is in and the network is next. */
@@ -405,7 +439,7 @@ export class Trainer {
   /** A NaN or infinite loss pauses the run at its last checkpoint. */
   private async rollBack(run: Run): Promise<void> {
     const failedAt = run.step;
-    const c = await this.deps.store.load();
+    const c = await this.loadCheckpoint();
     if (c && sameRun(c.config, run.config)) applyCheckpoint(run, c);
     this.setState('paused');
     this.deps.emit({

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import { epsLabel } from './format.ts';
 import { useLab } from './lab.ts';
 
@@ -18,14 +18,47 @@ function SampleImage(props: { pixels: Uint8Array; size: number; channels: number
   return <canvas ref={ref} width={props.size} height={props.size} role="img" aria-label={props.alt} />;
 }
 
+/** One test image and its verdict; memoised, so an eps step redraws only the cards it changes. */
+const SampleCard = memo(function SampleCard(props: {
+  pixels: Uint8Array;
+  size: number;
+  channels: number;
+  trueName: string;
+  predictedName: string | null;
+  radius: number | null;
+  verdict: 'pending' | 'certified' | 'correct' | 'wrong';
+  /** The eps label, only for a certified card (the others do not show it). */
+  certifiedAt: string | null;
+}) {
+  const { radius, verdict } = props;
+  return (
+    <figure className={`sample ${verdict}`} data-verdict={verdict}>
+      <SampleImage pixels={props.pixels} size={props.size} channels={props.channels} alt={props.trueName} />
+      <figcaption>
+        <div>true: {props.trueName}</div>
+        <div>pred: {props.predictedName ?? '—'}</div>
+        <div>r = {radius === null ? '—' : Number.isFinite(radius) ? radius.toFixed(3) : '∞'}</div>
+        <div className="verdict">
+          {props.certifiedAt !== null ? `✓ certified at ${props.certifiedAt}` : verdict}
+        </div>
+      </figcaption>
+    </figure>
+  );
+});
+
 /** Test images with their true and predicted class and certified radius, marked at the slider's eps. */
 export function Samples() {
   const samples = useLab((s) => s.samples);
   const latest = useLab((s) => s.evaluations.findLast((e) => e.radii.length > 0));
   const epsSteps = useLab((s) => s.settings.epsSteps);
+  // One view per image, made once per set of samples: the cards' props stay equal across eps steps.
+  const pixels = useMemo(() => {
+    if (!samples) return [];
+    const bytes = samples.imageSize * samples.imageSize * samples.channels;
+    return Array.from(samples.labels, (_, i) => samples.images.subarray(i * bytes, (i + 1) * bytes));
+  }, [samples]);
   if (!samples) return null;
   const { imageSize: size, channels, classNames } = samples;
-  const bytes = size * size * channels;
   return (
     <section className="panel samples" aria-label="Test samples" data-testid="samples">
       <h2>Test images</h2>
@@ -38,22 +71,17 @@ export function Samples() {
           const verdict =
             predicted === null ? 'pending' : certified ? 'certified' : correct ? 'correct' : 'wrong';
           return (
-            <figure key={i} className={`sample ${verdict}`} data-verdict={verdict}>
-              <SampleImage
-                pixels={samples.images.subarray(i * bytes, (i + 1) * bytes)}
-                size={size}
-                channels={channels}
-                alt={classNames[label]}
-              />
-              <figcaption>
-                <div>true: {classNames[label]}</div>
-                <div>pred: {predicted === null ? '—' : classNames[predicted]}</div>
-                <div>r = {radius === null ? '—' : Number.isFinite(radius) ? radius.toFixed(3) : '∞'}</div>
-                <div className="verdict">
-                  {verdict === 'certified' ? `✓ certified at ${epsLabel(epsSteps)}` : verdict}
-                </div>
-              </figcaption>
-            </figure>
+            <SampleCard
+              key={i}
+              pixels={pixels[i]}
+              size={size}
+              channels={channels}
+              trueName={classNames[label]}
+              predictedName={predicted === null ? null : classNames[predicted]}
+              radius={radius}
+              verdict={verdict}
+              certifiedAt={certified ? epsLabel(epsSteps) : null}
+            />
           );
         })}
       </div>

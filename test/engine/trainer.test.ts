@@ -5,6 +5,7 @@ import { type CheckpointStore, memoryCheckpointStore } from '../../src/engine/ch
 import type { WorkerEvent } from '../../src/protocol.ts';
 import { toyConfig, toyData } from '../helpers/toyData.ts';
 import { Trainer, type TrainerDeps } from '../../src/engine/trainer.ts';
+import { transferablesOf } from '../../src/worker/transferables.ts';
 
 const config = toyConfig;
 const ARCH = toyConfig().arch;
@@ -23,7 +24,8 @@ function harness(store: CheckpointStore = memoryCheckpointStore()): Harness {
   let clock = 0;
   const data = toyData();
   const deps: TrainerDeps = {
-    emit: (e) => events.push(e),
+    // As the worker does: an evaluation's arrays move to the page, detached here.
+    emit: (e) => events.push(structuredClone(e, { transfer: transferablesOf(e) })),
     loadData: async () => data,
     store,
     now: () => (clock += 10),
