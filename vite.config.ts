@@ -1,4 +1,6 @@
-import { defineConfig } from 'vite';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { type Plugin, defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
 // Cross-origin isolation lets the WASM backend use threads (SharedArrayBuffer).
@@ -7,9 +9,35 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+const COI_SCRIPT = 'coi-serviceworker.min.js';
+
+/**
+ * Serves and ships coi-serviceworker's script next to index.html, which loads it by a relative URL.
+ * On a host that cannot send the headers above (GitHub Pages), it registers itself as a service
+ * worker that adds them, and reloads the page once; where the page is already isolated (the dev
+ * server, `vite preview`) or service workers are unavailable, it does nothing.
+ */
+function coiServiceWorker(): Plugin {
+  const source = () =>
+    readFileSync(createRequire(import.meta.url).resolve(`coi-serviceworker/${COI_SCRIPT}`), 'utf8');
+  return {
+    name: 'sll-lab:coi-serviceworker',
+    configureServer(server) {
+      server.middlewares.use(`/${COI_SCRIPT}`, (_req, res) => {
+        res.setHeader('Content-Type', 'text/javascript');
+        res.end(source());
+      });
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: COI_SCRIPT, source: source() });
+    },
+  };
+}
+
 export default defineConfig({
+  // Relative URLs: the same build works at a domain's root and under a sub-path (a GitHub project page).
   base: './',
-  plugins: [react()],
+  plugins: [react(), coiServiceWorker()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: {

@@ -4,6 +4,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
+import type { Page } from '@playwright/test';
 import { LabPage } from './labPage.ts';
 import { expect, test } from './persistentProfile.ts';
 
@@ -55,47 +56,107 @@ function serveUnderSubPath(
   );
 }
 
-async function trainOnBuiltSite(
-  profile: { page: import('@playwright/test').Page },
-  headers: Record<string, string>,
-  badge: string,
-  shot: string,
-): Promise<void> {
-  const outDir = await mkdtemp(join(tmpdir(), 'sll-lab-dist-'));
+interface BuiltSiteCheck {
+  /** Headers the static host sends with every file. */
+  headers: Record<string, string>;
+  /** What the backend badge must say once the page has settled. */
+  badge: string;
+  shot: string;
+  /** Runs before the first visit (for example, to take service workers away). */
+  prepare?: (page: Page) => Promise<void>;
+  /** Runs after the first visit, before the badge is read (for example, to wait for a reload). */
+  settle?: (page: Page) => Promise<void>;
+}
+
+let outDir: string;
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  outDir = await mkdtemp(join(tmpdir(), 'sll-lab-dist-'));
+  execFileSync('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
+    stdio: 'inherit',
+  });
+});
+
+test.afterAll(async () => {
+  await rm(outDir, { recursive: true, force: true });
+});
+
+/** Serves the built site under /sub/, opens it with WASM forced, trains a few steps and shoots the page. */
+async function trainOnBuiltSite(page: Page, check: BuiltSiteCheck): Promise<string> {
+  const { server, url } = await serveUnderSubPath(outDir, check.headers);
   try {
-    execFileSync('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
-      stdio: 'inherit',
-    });
-    const { server, url } = await serveUnderSubPath(outDir, headers);
-    try {
-      const lab = new LabPage(profile.page);
-      await profile.page.goto(
-        `${url}?preset=tiny&batch=8&train=32&epochs=1&evalEvery=4&evalImages=32&backend=wasm`,
-      );
-      await expect(lab.byId('backend-badge')).toContainText('wasm', { timeout: 60_000 });
-      await expect(lab.byId('backend-badge')).toContainText(badge);
-      await lab.byId('train-button').click();
-      await lab.waitForState('done', 120_000);
-      await expect(lab.byId('natural-accuracy')).toHaveText(/\d+\.\d\d%/);
-      expect(await lab.points('loss-chart')).toBeGreaterThan(0);
-      await lab.screenshot(shot);
-    } finally {
-      server.close();
-    }
+    const lab = new LabPage(page);
+    await check.prepare?.(page);
+    await page.goto(`${url}?preset=tiny&batch=8&train=32&epochs=1&evalEvery=4&evalImages=32&backend=wasm`);
+    await check.settle?.(page);
+    await expect(lab.byId('backend-badge')).toContainText('wasm', { timeout: 60_000 });
+    await expect(lab.byId('backend-badge')).toContainText(check.badge);
+    await lab.byId('train-button').click();
+    await lab.waitForState('done', 120_000);
+    await expect(lab.byId('natural-accuracy')).toHaveText(/\d+\.\d\d%/);
+    expect(await lab.points('loss-chart')).toBeGreaterThan(0);
+    await lab.screenshot(check.shot);
+    return url;
   } finally {
-    await rm(outDir, { recursive: true, force: true });
+    server.close();
   }
 }
 
-test('the built site works from a sub-path on a plain static host', async ({ profile }) => {
+const isolated = (page: Page) => page.evaluate(() => self.crossOriginIsolated);
+const serviceWorkerScopes = (page: Page) =>
+  page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope));
+
+test('the built site works from a sub-path on a plain static host without service workers', async ({
+  profile,
+}) => {
   test.setTimeout(240_000);
-  // No COOP/COEP headers (as GitHub Pages): WASM runs single-threaded, and the badge says why.
-  await trainOnBuiltSite(profile, {}, 'not cross-origin isolated', 'build-sub-path');
+  // No COOP/COEP headers and no service workers (as some private windows): coi-serviceworker gives up
+  // quietly, WASM runs single-threaded, and the badge says why.
+  await trainOnBuiltSite(profile.page, {
+    headers: {},
+    badge: 'not cross-origin isolated',
+    shot: 'build-sub-path',
+    prepare: async (page) => {
+      await page.addInitScript(() =>
+        Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: () => undefined }),
+      );
+    },
+  });
+  expect(await isolated(profile.page)).toBe(false);
+});
+
+test('on a static host that sends no headers (GitHub Pages), the service worker isolates the page: WASM threads on', async ({
+  profile,
+}) => {
+  test.setTimeout(240_000);
+  let pageLoads = 0; // requests for the page itself: the first visit, then the service worker's reloads
+  profile.page.on('request', (request) => {
+    if (request.isNavigationRequest() && request.frame() === profile.page.mainFrame()) pageLoads++;
+  });
+  let loadsToIsolation = 0;
+  const url = await trainOnBuiltSite(profile.page, {
+    headers: {},
+    badge: 'threads on',
+    shot: 'build-service-worker',
+    // coi-serviceworker registers itself and reloads the page to be its controller: once, or twice
+    // when the first reload comes before the worker is active.
+    settle: async (page) => {
+      await expect.poll(() => isolated(page).catch(() => false), { timeout: 60_000 }).toBe(true);
+      loadsToIsolation = pageLoads;
+    },
+  });
+  expect(loadsToIsolation).toBeGreaterThanOrEqual(2);
+  expect(loadsToIsolation).toBeLessThanOrEqual(3);
+  expect(pageLoads).toBe(loadsToIsolation); // no reload once isolated
+  expect(await serviceWorkerScopes(profile.page)).toEqual([url]);
 });
 
 test('the built site runs WASM with threads where the host isolates it (the minified worker once hung here)', async ({
   profile,
 }) => {
   test.setTimeout(240_000);
-  await trainOnBuiltSite(profile, ISOLATION, 'threads on', 'build-isolated');
+  await trainOnBuiltSite(profile.page, { headers: ISOLATION, badge: 'threads on', shot: 'build-isolated' });
+  // Already isolated by the headers: coi-serviceworker registers nothing and never reloads.
+  expect(await serviceWorkerScopes(profile.page)).toEqual([]);
 });

@@ -1,3 +1,4 @@
+import { TrainerError } from '../engine/errors.ts';
 import { ArchError } from '../sll/arch.ts';
 import { WeightsFileError } from '../sll/weightsJson.ts';
 import { NpyError } from './npy.ts';
@@ -9,6 +10,11 @@ export class CliError extends Error {
 
 export function isUserError(e: unknown): e is Error {
   return (
-    e instanceof CliError || e instanceof WeightsFileError || e instanceof NpyError || e instanceof ArchError
+    e instanceof CliError ||
+    e instanceof WeightsFileError ||
+    e instanceof NpyError ||
+    e instanceof ArchError ||
+    // The engine's refusals (a bad config, a network too large for the backend) are about the input too.
+    e instanceof TrainerError
   );
 }

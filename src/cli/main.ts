@@ -1,5 +1,5 @@
 /**
- * `sll-lab`: the lab from the command line (Node, tfjs CPU backend).
+ * `sll-lab`: the lab from the command line (Node; tfjs's WASM backend, or its CPU backend on request).
  */
 import * as tf from '@tensorflow/tfjs';
 import { runAttack } from './commands/attack.ts';
@@ -8,7 +8,9 @@ import { runExport } from './commands/export.ts';
 import { runInit } from './commands/init.ts';
 import { runLipschitz } from './commands/lipschitz.ts';
 import { runTrain } from './commands/train.ts';
+import { TrainerError } from '../engine/errors.ts';
 import { isUserError } from './errors.ts';
+import { type ProgressStream, processStderr } from './progress.ts';
 
 const HELP = `Usage: sll-lab <command> [options]
 
@@ -22,8 +24,12 @@ Commands:
 
 Run "sll-lab <command> --help" for a command's options.`;
 
-/** A command returns its exit code, or nothing for 0. */
-type Command = (argv: string[], out: (line: string) => void) => Promise<number | void>;
+/** A command prints results with `out`, progress on `stderr`, and returns its exit code (nothing: 0). */
+type Command = (
+  argv: string[],
+  out: (line: string) => void,
+  stderr: ProgressStream,
+) => Promise<number | void>;
 
 const COMMANDS: Record<string, Command> = {
   init: runInit,
@@ -34,11 +40,15 @@ const COMMANDS: Record<string, Command> = {
   export: runExport,
 };
 
-/** Runs the CLI and returns its exit code: 0 success, 2 bad input, 1 anything else. */
+/**
+ * Runs the CLI and returns its exit code: 0 success, 2 bad input, 1 anything else. Results go to
+ * `out`, messages to `err`, progress of long runs to `stderr` (drawn only when it is a terminal).
+ */
 export async function main(
   argv: string[],
   out = (l: string) => console.log(l),
   err = (l: string) => console.error(l),
+  stderr: ProgressStream = processStderr,
 ): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -54,10 +64,11 @@ export async function main(
   tf.enableProdMode();
   if (name !== 'train') await tf.setBackend('cpu');
   try {
-    return (await command(rest, out)) ?? 0;
+    return (await command(rest, out, stderr)) ?? 0;
   } catch (e) {
     if (isUserError(e) || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      err(`sll-lab ${name}: ${(e as Error).message}`);
+      const hint = e instanceof TrainerError && e.hint ? `\n  ${e.hint}` : '';
+      err(`sll-lab ${name}: ${(e as Error).message}${hint}`);
       return 2;
     }
     err(`sll-lab ${name}: unexpected error: ${(e as Error).stack ?? String(e)}`);

@@ -25,6 +25,13 @@ const DESCR: Record<string, { dtype: NpyDtype; bytes: number }> = {
   '|u1': { dtype: 'uint8', bytes: 1 },
 };
 
+/** Header text as a message quotes it: control characters as "?", at most 80 characters. */
+function excerpt(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const printable = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return printable.length > 80 ? `${printable.slice(0, 80)}…` : printable;
+}
+
 export const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 export function parseNpy(bytes: Uint8Array, what = 'file'): NpyArray {
@@ -51,12 +58,12 @@ export function parseNpy(bytes: Uint8Array, what = 'file'): NpyArray {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new NpyError(`${what}: malformed header ${JSON.stringify(header.trim())}`);
+    throw new NpyError(`${what}: malformed header ${JSON.stringify(excerpt(header.trim()))}`);
   }
   const type = DESCR[descr];
   if (!type) {
     throw new NpyError(
-      `${what}: dtype '${descr}' is not supported (use float32, float64, int32, int64 or uint8, little-endian)`,
+      `${what}: dtype '${excerpt(descr)}' is not supported (use float32, float64, int32, int64 or uint8, little-endian)`,
     );
   }
   if (fortran === 'True')
@@ -67,7 +74,7 @@ export function parseNpy(bytes: Uint8Array, what = 'file'): NpyArray {
     .filter((s) => s.length > 0)
     .map((s) => {
       const d = Number(s.replace(/L$/, ''));
-      if (!Number.isInteger(d) || d < 0) throw new NpyError(`${what}: bad shape (${shapeText})`);
+      if (!Number.isInteger(d) || d < 0) throw new NpyError(`${what}: bad shape (${excerpt(shapeText)})`);
       return d;
     });
   const count = shape.reduce((a, b) => a * b, 1);

@@ -65,18 +65,31 @@ export interface LayerLipschitz {
   atRandomPoints: number;
 }
 
-/** Per-layer estimates for every SLL layer of the model; each must be <= 1 (up to float error). */
+/**
+ * Per-layer estimates for every SLL layer of the model; each must be <= 1 (up to float error).
+ * `onProgress` hears how many of the `layers x (1 + randomPoints)` power iterations are done.
+ */
 export async function layerLipschitzEstimates(
   model: SllModel,
-  options: { maxIterations?: number; randomPoints?: number; seed?: number } = {},
+  options: {
+    maxIterations?: number;
+    randomPoints?: number;
+    seed?: number;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
 ): Promise<LayerLipschitz[]> {
-  const { maxIterations = 200, randomPoints = 2, seed = 0 } = options;
+  const { maxIterations = 200, randomPoints = 2, seed = 0, onProgress } = options;
   const rng = createRng(seed);
   const scalings = model.computeScalings();
   try {
     const out: LayerLipschitz[] = [];
-    for (const layer of model.sllLayerFunctions(scalings)) {
+    const layers = model.sllLayerFunctions(scalings);
+    const total = layers.length * (1 + randomPoints);
+    let done = 0;
+    const step = () => onProgress?.(++done, total);
+    for (const layer of layers) {
       const atZero = await powerIteration(layer.apply, layer.inputShape, { maxIterations, rng });
+      step();
       let atRandomPoints = 0;
       for (let p = 0; p < randomPoints; p++) {
         const size = layer.inputShape.reduce((a, b) => a * b, 1);
@@ -91,6 +104,7 @@ export async function layerLipschitzEstimates(
           rng,
         });
         center.dispose();
+        step();
         atRandomPoints = Math.max(atRandomPoints, local);
       }
       out.push({ name: layer.name, kind: layer.kind, atZero, atRandomPoints });

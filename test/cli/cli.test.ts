@@ -150,7 +150,7 @@ describe('sll-lab certify', () => {
     const cases: [string[], RegExp][] = [
       [['--weights', weights, '--images', y], /images must be float32 or float64/],
       [['--weights', weights, '--images', join(dir, 'missing.npy')], /cannot read images .*ENOENT/],
-      [['--weights', x, '--images', x], /not a JSON file/],
+      [['--weights', x, '--images', x], /this file is a NumPy array \(\.npy\), not a weights file/],
       [['--weights', weights, '--images', x, '--labels', x], /labels must be int32 or int64/],
       [['--weights', weights, '--images', x, '--eps', 'abc'], /--eps: "abc"/],
       [['--weights', weights], /exactly one of --images/],

@@ -54,7 +54,7 @@ describe('sll-lab train', () => {
     const final = evaluations.at(-1);
     expect(weights.extras.evaluation).toMatchObject({ n: 10000, naturalAccuracy: final.naturalAccuracy });
 
-    // The CLI's certify (CPU backend) on the same file agrees with the trainer's evaluation (WASM).
+    // The CLI's certify on the same file agrees with the trainer's evaluation.
     const certifyLines: string[] = [];
     expect(
       await main(['certify', '--weights', out, '--dataset', 'cifar10', '--limit', '100', '--json'], (l) =>
@@ -80,5 +80,8 @@ describe('sll-lab train', () => {
     expect(await run('--preset', 'tiny', '--epochs', '1', '--out', 'x', '--backend', 'webgpu')).toBe(2);
     expect(await run('--preset', 'tiny', '--out', 'x')).toBe(2);
     expect(err.at(-1)).toMatch(/--epochs is required/);
+    // A network too large for WASM is refused with the way out, before any data is read.
+    expect(await run('--preset', 'small', '--epochs', '1', '--out', 'x')).toBe(2);
+    expect(err.at(-1)).toMatch(/too large for WASM's 4 GB[\s\S]*GPU backend/);
   });
 });

@@ -9,15 +9,17 @@ import { CliError } from '../errors.ts';
 import { EVALUATION_OPTIONS, IMAGE_HELP, certifyAll, imageBatch, loadImages } from '../images.ts';
 import { integerOption, weightsHelp, readWeightsFile } from '../io.ts';
 import { backendOption, startNodeBackend } from '../nodeBackend.ts';
+import { Progress, type ProgressStream, processStderr, progressStream } from '../progress.ts';
 import { resolveArch } from './init.ts';
 import { parseEpsList } from '../eps.ts';
 
 export const ATTACK_HELP = `Usage: sll-lab attack --weights W.json (--images X.npy --labels Y.npy | --dataset cifar10 [--limit N])
-                      --eps E [--steps 100] [--seed S] [--json]
+                      --eps E [--steps 100] [--seed S] [--backend wasm|cpu] [--json]
 
 Empirical robustness: untargeted L2 PGD (random start, step 2*eps/steps, images kept in [0, 1]),
 as the official evaluation. Prints the accuracy under attack next to the certified accuracy at
-the same eps; a sound certificate never exceeds the attacked accuracy.
+the same eps; a sound certificate never exceeds the attacked accuracy. On a terminal, progress
+(images done, images/s, ETA) is drawn on stderr unless --json is given.
 
 Options:
 ${weightsHelp()}
@@ -29,7 +31,11 @@ ${IMAGE_HELP}
   --json          print one JSON object
   -h, --help      show this help`;
 
-export async function runAttack(argv: string[], out: (line: string) => void): Promise<void> {
+export async function runAttack(
+  argv: string[],
+  out: (line: string) => void,
+  stderr: ProgressStream = processStderr,
+): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -58,8 +64,13 @@ export async function runAttack(argv: string[], out: (line: string) => void): Pr
   const labels = images.labels;
 
   const model = new SllModel(arch, params);
-  const clean = await certifyAll(model, images, batch);
+  const stream = progressStream(stderr, values.json);
+  const certifying = new Progress(stream, 'certify', images.n);
+  const clean = await certifyAll(model, images, batch, (done) => certifying.update(done)).finally(
+    () => certifying.close(), // the last batch drew the total
+  );
   const evaluator = await Evaluator.create(model);
+  const attacking = new Progress(stream, `attack (PGD, ${steps} steps)`, images.n);
   let robust = 0;
   try {
     for (let start = 0; start < images.n; start += batch) {
@@ -72,8 +83,10 @@ export async function runAttack(argv: string[], out: (line: string) => void): Pr
         if (p === labels[start + i]) robust++;
       });
       tf.dispose([x, y, adversarial]);
+      attacking.update(start + count);
     }
   } finally {
+    attacking.close();
     evaluator.dispose();
     model.dispose();
   }

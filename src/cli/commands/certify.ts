@@ -5,16 +5,19 @@ import { SllModel } from '../../kernels/model.ts';
 import { CliError } from '../errors.ts';
 import { integerOption, weightsHelp, readWeightsFile } from '../io.ts';
 import { backendOption, startNodeBackend } from '../nodeBackend.ts';
+import { Progress, type ProgressStream, processStderr, progressStream } from '../progress.ts';
 import { resolveArch } from './init.ts';
 import { EVALUATION_OPTIONS, IMAGE_HELP, certifyAll, loadImages } from '../images.ts';
 
 export const CERTIFY_HELP = `Usage:
   sll-lab certify --weights W.json|W.pth --images X.npy [--labels Y.npy] [--eps LIST] [--json]
   sll-lab certify --weights W.json|W.pth --dataset cifar10 [--split test] [--limit N] [--eps LIST] [--json]
+                  [--backend wasm|cpu]
 
 Evaluates a network and certifies each prediction: the certified L2 radius of the predicted
 class (docs/math.md §4). With labels, prints natural accuracy and certified accuracy (a fraction
-in [0, 1]: correct and radius > eps).
+in [0, 1]: correct and radius > eps). On a terminal, progress (images done, images/s, ETA) is
+drawn on stderr unless --json is given.
 
 Options:
 ${weightsHelp()}
@@ -26,7 +29,11 @@ ${IMAGE_HELP}
                   and with labels naturalAccuracy and certifiedAccuracy keyed by eps
   -h, --help      show this help`;
 
-export async function runCertify(argv: string[], out: (line: string) => void): Promise<void> {
+export async function runCertify(
+  argv: string[],
+  out: (line: string) => void,
+  stderr: ProgressStream = processStderr,
+): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -48,8 +55,13 @@ export async function runCertify(argv: string[], out: (line: string) => void): P
   const images = await loadImages(arch, values);
 
   const model = new SllModel(arch, params);
-  const { logits, predictions, radii } = await certifyAll(model, images, batch);
-  model.dispose();
+  const progress = new Progress(progressStream(stderr, values.json), 'certify', images.n);
+  const { logits, predictions, radii } = await certifyAll(model, images, batch, (done) =>
+    progress.update(done),
+  ).finally(() => {
+    progress.close(); // the last batch drew the total
+    model.dispose();
+  });
   const { nClasses } = arch;
   const certificates = { predictions, radii };
   const report: Record<string, unknown> = {

@@ -10,6 +10,13 @@ import { CliError } from '../errors.ts';
 import { integerOption } from '../io.ts';
 import { backendOption, startNodeBackend } from '../nodeBackend.ts';
 import { nodeTrainer } from '../nodeTrainer.ts';
+import {
+  type ProgressStream,
+  StatusLine,
+  formatDuration,
+  processStderr,
+  progressStream,
+} from '../progress.ts';
 import { resolveArch } from './init.ts';
 
 export const TRAIN_HELP = `Usage: sll-lab train (--preset NAME | --arch FILE.json) --epochs N --out W.json
@@ -38,6 +45,7 @@ Options:
   --with-optimizer  also write Adam's state (exp_avg, exp_avg_sq, step): a checkpoint that
                     python3 -m sll_lab.train (or the authors' code, after conversion) continues
   --json            JSON lines (one event per line) instead of a progress bar
+                    (the bar is drawn on stderr on a terminal; elsewhere a line every 100 steps)
   -h, --help        show this help`;
 
 /** An evaluation event without its per-image arrays (JSON lines carry the summary). */
@@ -56,7 +64,11 @@ function bar(fraction: number, width = 30): string {
   return '[' + '#'.repeat(filled) + '.'.repeat(width - filled) + ']';
 }
 
-export async function runTrain(argv: string[], out: (line: string) => void): Promise<number | void> {
+export async function runTrain(
+  argv: string[],
+  out: (line: string) => void,
+  stderr: ProgressStream = processStderr,
+): Promise<number | void> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -114,21 +126,24 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
   const { loadCifar10Node } = await import('../nodeDataset.ts');
   const loadData = (): Promise<LoadedDataset> => loadCifar10Node({ train: trainLimit });
 
-  const tty = !values.json && process.stdout.isTTY === true;
+  const stream = progressStream(stderr, values.json);
+  const tty = stream !== null;
+  const status = new StatusLine(stream);
   let failure: WorkerEvent | null = null;
   const emit = (e: WorkerEvent) => {
     if (e.type === 'error') failure = e;
-    if (e.type === 'samples') return;
+    // The page's images and progress bars; this command draws its own status line.
+    if (e.type === 'samples' || e.type === 'progress') return;
     if (values.json) {
       out(JSON.stringify(e.type === 'evaluation' ? withoutArrays(e) : e));
       return;
     }
     if (e.type === 'metrics') {
-      const line = `${bar(e.step / e.totalSteps)} step ${e.step}/${e.totalSteps}  epoch ${e.epoch.toFixed(2)}  loss ${e.loss.toFixed(4)}  acc ${(e.trainAccuracy * 100).toFixed(1)}%  ${e.imagesPerSecond.toFixed(0)} img/s  eta ${Math.round(e.etaSeconds)} s`;
-      if (tty) process.stdout.write(`\r${line}`);
+      const line = `${bar(e.step / e.totalSteps)} step ${e.step}/${e.totalSteps}  epoch ${e.epoch.toFixed(2)}  loss ${e.loss.toFixed(4)}  acc ${(e.trainAccuracy * 100).toFixed(1)}%  ${e.imagesPerSecond.toFixed(0)} images/s  ETA ${e.etaSeconds === null ? 'measuring' : formatDuration(e.etaSeconds)}`;
+      if (tty) status.draw(line);
       else if (e.step % 100 === 0 || e.step === e.totalSteps) out(line);
     } else if (e.type === 'evaluation') {
-      if (tty) process.stdout.write('\n');
+      status.end();
       const cert = e.certified
         .slice(0, 4)
         .map((c) => `${(c.accuracy * 100).toFixed(1)}%`)
@@ -137,6 +152,7 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
         `eval @ step ${e.step} on ${e.n} images: natural ${(e.naturalAccuracy * 100).toFixed(1)}%, certified (36/72/108/255) ${cert}`,
       );
     } else if (e.type === 'error') {
+      status.end();
       out(`error: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
     }
   };
@@ -151,7 +167,10 @@ export async function runTrain(argv: string[], out: (line: string) => void): Pro
     trainer.dispose();
     return 1;
   }
+  status.end();
+  status.draw('final evaluation on the whole test set...');
   const final = await trainer.evaluate('full');
+  status.end();
   await writeFile(values.out, await trainer.exportWeights(values['with-optimizer']));
   trainer.dispose();
   if (!values.json) {
