@@ -31,11 +31,12 @@ const datasets = indexedDbDatasetStore();
 let host: EngineHost | null = null;
 let ready: Promise<void> = Promise.resolve();
 
-function start(backend: BackendChoice, datasetsUrl: string): void {
+function start(backend: BackendChoice, datasetsUrl: string, preload?: string): void {
+  const loadData = browserDataSource(datasetsUrl, () => datasets);
   const h = new EngineHost({
     post,
     selectBackend: (choice, avoid) => selectBackend(choice, browserBackendProbe, undefined, avoid),
-    loadData: browserDataSource(datasetsUrl, () => datasets),
+    loadData,
     store: indexedDbCheckpointStore(),
     datasets,
     now: () => Date.now(),
@@ -50,6 +51,8 @@ function start(backend: BackendChoice, datasetsUrl: string): void {
       hint: 'this browser cannot run TensorFlow.js',
     });
   });
+  // The page's dataset loads now, not when Train is pressed; a failure shows again at Train.
+  if (preload) void ready.then(() => loadData(preload, post)).catch(() => {});
 }
 
 // Dev harnesses may name the backend in the worker's URL instead of sending `init`.
@@ -59,7 +62,7 @@ if (urlBackend) start(urlBackend as BackendChoice, new URL('/datasets/', scope.l
 scope.onmessage = async (message: MessageEvent<Command | WorkerInit>) => {
   const data = message.data;
   if (data.type === 'init') {
-    if (!host) start(data.backend, data.datasetsUrl);
+    if (!host) start(data.backend, data.datasetsUrl, data.preload);
     return;
   }
   await ready;

@@ -132,7 +132,7 @@ function show(event: WorkerEvent): void {
         `${fmt(event.trainAccuracy * 100, 1)}%`,
         event.learningRate.toPrecision(3),
         fmt(event.imagesPerSecond, 0),
-        fmt(event.etaSeconds, 0),
+        event.etaSeconds === null ? 'measuring' : fmt(event.etaSeconds, 0),
       ]);
       return;
     case 'evaluation': {

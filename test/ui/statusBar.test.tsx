@@ -9,7 +9,12 @@ afterEach(cleanup);
 
 const badge = () => screen.getByTestId('backend-badge');
 
-function metrics(step: number, epoch: number, imagesPerSecond: number, etaSeconds: number): WorkerEvent {
+function metrics(
+  step: number,
+  epoch: number,
+  imagesPerSecond: number,
+  etaSeconds: number | null,
+): WorkerEvent {
   return {
     type: 'metrics',
     step,
@@ -114,5 +119,53 @@ describe('StatusBar', () => {
     emit(store, { type: 'state', state: 'paused', step: 300, totalSteps: 400 });
     expect(screen.getByRole('progressbar', { name: 'Run: paused' })).toBeTruthy();
     expect(screen.getByText('step 300 / 400, epoch 0.75, ETA —')).toBeTruthy();
+  });
+
+  it('says the ETA is being measured until the worker finds it stable', () => {
+    const { store } = renderWithLab(<StatusBar />);
+    emit(store, { type: 'state', state: 'running', step: 0, totalSteps: 400 });
+    emit(store, metrics(3, 0.01, 50, null));
+    expect(screen.getByText('step 3 / 400, epoch 0.01, ETA measuring…')).toBeTruthy();
+    emit(store, metrics(20, 0.05, 120, 300));
+    expect(screen.getByText('step 20 / 400, epoch 0.05, ETA 5 min 0 s')).toBeTruthy();
+  });
+
+  it('shows each long operation with its own bar, and nothing once it is over', () => {
+    const { store } = renderWithLab(<StatusBar />);
+    const activity = () => screen.queryByTestId('activity');
+    const bar = () => activity()?.querySelector('progress') as HTMLProgressElement;
+    const progress = (
+      task: 'setup' | 'compile' | 'evaluation' | 'weights' | 'restore',
+      done: number,
+      total: number,
+    ) => emit(store, { type: 'progress', task, done, total, unit: 'x' });
+    expect(activity()).toBeNull();
+
+    progress('setup', 1, 3);
+    expect(activity()?.textContent).toBe('Setting up the runbuilding the network (2 of 3)');
+    expect([bar().value, bar().max]).toEqual([1, 3]);
+    progress('setup', 3, 3);
+    expect(activity()).toBeNull();
+
+    emit(store, { type: 'ready', backend: 'webgpu', adapter: 'swiftshader', fallbacks: [] });
+    progress('compile', 0, 1);
+    expect(screen.getByRole('progressbar', { name: 'Compiling shaders' })).toBeTruthy();
+    expect(bar().hasAttribute('value')).toBe(false); // indeterminate: no steps to count
+    progress('compile', 1, 1);
+
+    progress('evaluation', 2_500, 10_000);
+    expect(activity()?.textContent).toContain('2,500 / 10,000 test images');
+    const evaluating = screen.getByRole('progressbar', { name: 'Evaluating' }) as HTMLProgressElement;
+    expect([evaluating.value, evaluating.max]).toEqual([2_500, 10_000]);
+    progress('evaluation', 10_000, 10_000);
+    expect(activity()).toBeNull();
+
+    progress('weights', 0, 1);
+    expect(screen.getByRole('progressbar', { name: 'Loading weights' })).toBeTruthy();
+    progress('weights', 1, 1);
+    progress('restore', 0, 1);
+    expect(screen.getByRole('progressbar', { name: 'Restoring the checkpoint' })).toBeTruthy();
+    progress('restore', 1, 1);
+    expect(activity()).toBeNull();
   });
 });
