@@ -133,7 +133,8 @@ describe('the static harness server (bench/static/serve.py)', () => {
   it('serves files cross-origin isolated, keeps each posted result as a line and exits when told', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sll-serve-'));
     const out = join(dir, 'results.jsonl');
-    const port = 5199;
+    // Not Playwright's port (5199), where a dev server may be running.
+    const port = 5211;
     const server = spawn(PYTHON, [
       'bench/static/serve.py',
       '--root',
