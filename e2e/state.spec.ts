@@ -110,7 +110,8 @@ test('a loaded weights file becomes the current model: its step, cleared charts,
 }) => {
   test.setTimeout(300_000);
   const lab = new LabPage(profile.page);
-  await lab.open(RUN);
+  // WASM: a loaded file is evaluated on all 10,000 test images first (minutes on the CPU backend).
+  await lab.open(RUN.replace('backend=cpu', 'backend=wasm').replace('train=800', 'train=8000'));
   const saved = await trainUntil(lab, 30);
   const file = await download(profile.page, lab, 'download-checkpoint', test.info().outputPath('ckpt.json'));
   expect(file.extras.step).toBe(saved);

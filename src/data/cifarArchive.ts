@@ -11,7 +11,7 @@ import {
 import type { DatasetInfo, DatasetSplit } from './dataset.ts';
 import { ArchiveError } from './errors.ts';
 import { gunzip, isGzip } from './gunzip.ts';
-import { TarReader, isTarHeader } from './tar.ts';
+import { type TarEntry, TarReader, isTarHeader } from './tar.ts';
 
 export type CifarKind = 'cifar10' | 'cifar100';
 
@@ -63,6 +63,20 @@ const WANTED = new Set<string>(Object.values(LAYOUT).flatMap((l) => [...l.train,
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
+/** The most records a batch file holds: CIFAR-100's train.bin has 50,000. */
+const MAX_RECORDS = 60_000;
+/** A class-names file lists 10 or 100 short names. */
+const MAX_NAMES_BYTES = 64 * 1024;
+
+/**
+ * The most bytes a CIFAR file of this name can have: a file claiming more (a tar header lying
+ * about its size) is refused before anything is read into memory.
+ */
+function maxBytesOf(name: string): number {
+  if (name.endsWith('.txt')) return MAX_NAMES_BYTES;
+  return MAX_RECORDS * (Math.max(...Object.values(LAYOUT).map((l) => l.labelBytes)) + CIFAR_PIXELS);
+}
+
 /** Opens each dropped file (gzip, tar or a bare .bin / .txt) and keeps the CIFAR files by name. */
 function collectFiles(files: DroppedFile[]): Map<string, Uint8Array> {
   const found = new Map<string, Uint8Array>();
@@ -72,16 +86,27 @@ function collectFiles(files: DroppedFile[]): Map<string, Uint8Array> {
     found.set(name, bytes);
   };
   for (const file of files) {
-    const keep = (path: string) => WANTED.has(baseName(path));
+    const keep = (path: string, size: number) => {
+      const name = baseName(path);
+      if (!WANTED.has(name)) return false;
+      if (size > maxBytesOf(name)) {
+        throw new ArchiveError(
+          `${file.name}: ${name} says it holds ${size} bytes, more than any CIFAR ${name.endsWith('.txt') ? 'names file' : 'batch file'} ` +
+            `(at most ${maxBytesOf(name)}): the archive is corrupt.`,
+        );
+      }
+      return true;
+    };
+    const onEntry = (entry: TarEntry) => add(entry.name, entry.bytes);
     if (isGzip(file.bytes)) {
-      const tar = new TarReader(file.name, keep, (entry) => add(entry.name, entry.bytes));
+      const tar = new TarReader(file.name, keep, onEntry);
       gunzip(file.bytes, file.name, (chunk) => tar.push(chunk));
       tar.finish();
     } else if (isTarHeader(file.bytes.subarray(0, 512))) {
-      const tar = new TarReader(file.name, keep, (entry) => add(entry.name, entry.bytes));
+      const tar = new TarReader(file.name, keep, onEntry, { totalBytes: file.bytes.length });
       tar.push(file.bytes);
       tar.finish();
-    } else if (/\.(bin|txt)$/.test(file.name) && keep(file.name)) {
+    } else if (/\.(bin|txt)$/.test(file.name) && keep(file.name, file.bytes.length)) {
       add(file.name, file.bytes);
     } else if (/\.(tar\.gz|tgz|gz)$/.test(file.name)) {
       throw new ArchiveError(`${file.name} is not a gzip file (it does not start with the gzip signature).`);

@@ -30,6 +30,14 @@ export class Base64Error extends Error {
   override name = 'Base64Error';
 }
 
+/** A character as a message shows it: itself when printable, else its code point (U+007F). */
+function shown(code: number): string {
+  const printable = code > 0x20 && code < 0x7f;
+  return printable
+    ? JSON.stringify(String.fromCharCode(code))
+    : `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 export function decodeBase64(text: string): Uint8Array {
   if (text.length % 4 !== 0) {
     throw new Base64Error(`length ${text.length} is not a multiple of 4`);
@@ -48,7 +56,7 @@ export function decodeBase64(text: string): Uint8Array {
       if (code === 61 /* '=' */ && pos >= text.length - pad) v = 0;
       else {
         v = code < 128 ? DECODE[code] : -1;
-        if (v < 0) throw new Base64Error(`invalid character ${JSON.stringify(text[pos])} at offset ${pos}`);
+        if (v < 0) throw new Base64Error(`invalid character ${shown(code)} at offset ${pos}`);
       }
       n = (n << 6) | v;
     }

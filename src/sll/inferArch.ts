@@ -24,6 +24,13 @@ export interface Normalization {
   std: number[];
 }
 
+/** A name from the file as a message shows it: control characters as "?", at most 60 characters. */
+function shown(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  const printable = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return printable.length > 60 ? `${printable.slice(0, 60)}…` : printable;
+}
+
 const PARAM_NAME = /^model\.(\d+)\.(kernel|bias|q|weight)$/;
 
 const GIVE_ARCH = 'give the architecture explicitly (readPthWeights options.arch; sll-lab: --arch FILE.json)';
@@ -51,7 +58,7 @@ export function inferArch(
     const found =
       names.length === 0
         ? 'it holds no tensors'
-        : `it holds ${names.slice(0, 4).join(', ')}${names.length > 4 ? `, … (${names.length} in all)` : ''}`;
+        : `it holds ${names.slice(0, 4).map(shown).join(', ')}${names.length > 4 ? `, … (${names.length} in all)` : ''}`;
     throw new ArchInferenceError(
       `not an SLL network: ${found}; an SLL network's state dict has model.{i}.kernel ` +
         '(convolutions) and model.{i}.weight (dense and last layers)',

@@ -24,6 +24,7 @@ import {
   checkSecondMoments,
   checkShape,
   collectTensors,
+  quotedName,
   specFor,
   stripModulePrefix,
   tensorSpecs,
@@ -115,7 +116,7 @@ function describe(v: unknown): string {
   if (v instanceof Map) return 'a dict';
   if (Array.isArray(v)) return 'a list or tuple';
   if (v instanceof TensorRef) return `a tensor of shape [${v.shape.join(', ')}]`;
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  if (typeof v === 'string') return JSON.stringify(quotedName(v.length > 40 ? v.slice(0, 40) + '…' : v));
   if (typeof v === 'function') return 'a class or function';
   return typeof v === 'object' ? 'an object' : String(v);
 }
@@ -216,10 +217,16 @@ function unpickle(
     return parser({
       nameResolver: {
         resolve: (module: string, name: string) => {
+          // STACK_GLOBAL takes both from the stack, where a damaged pickle may have left anything.
+          if (typeof (module as unknown) !== 'string' || typeof (name as unknown) !== 'string') {
+            throw new PthFileError(
+              `refused: the pickle names a global by ${describe(module)} and ${describe(name)}, not by text (the file is damaged)`,
+            );
+          }
           const builder = builders.get(`${module}.${name}`);
           if (!builder) {
             throw new PthFileError(
-              `refused: the pickle names the global ${module}.${name}, which a state dict or ` +
+              `refused: the pickle names the global ${quotedName(`${module}.${name}`)}, which a state dict or ` +
                 'checkpoint never needs (only tensors, dicts, lists and numbers are read, and nothing ' +
                 'in the file is run). Save model.state_dict() rather than a whole object.',
             );
@@ -238,6 +245,14 @@ function unpickle(
     });
   } catch (e) {
     if (e instanceof PthFileError) throw e;
+    // pickleparser's own errors say what is wrong ("Unexpected end of file"); a TypeError or
+    // RangeError means opcodes that build nonsense (a SETITEM on a list), which its message only
+    // describes in the engine's words.
+    if (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) {
+      throw new PthFileError(
+        'not a readable pickle: its opcodes do not build a valid object (the file is damaged)',
+      );
+    }
     throw new PthFileError(`not a readable pickle: ${(e as Error).message}`);
   }
 }
@@ -267,13 +282,56 @@ function storageRef(
 // ---------------------------------------------------------------------------------------------
 // The two containers
 
+/**
+ * The most pickle bytes read. A checkpoint's pickle takes about 190 bytes a tensor (the `xlarge`
+ * preset with Adam's moments, 773 tensors, 144 kB), so this holds some 2,800 tensors while bounding
+ * what a hostile pickle can build and how long that takes: every opcode is at least one byte.
+ */
+export const MAX_PICKLE_BYTES = 512 * 1024;
+/** More zip entries than any network's storages (three a parameter with Adam's moments). */
+const MAX_ZIP_ENTRIES = 100_000;
+
+/**
+ * Which zip entries are read, checked before any is copied out: only stored (uncompressed) ones,
+ * as torch.save writes them (so nothing inflates beyond the file), no more bytes in all than the
+ * file has (entries may not overlap to multiply it), a pickle within `MAX_PICKLE_BYTES`.
+ */
+function zipFilter(fileLength: number): (f: { name: string; size: number; compression: number }) => boolean {
+  let entries = 0;
+  let total = 0;
+  return (f) => {
+    if (++entries > MAX_ZIP_ENTRIES) {
+      throw new PthFileError(
+        `the zip archive lists more than ${MAX_ZIP_ENTRIES} entries: it is not a torch.save file`,
+      );
+    }
+    const pickle = /(^|\/)data\.pkl$/.test(f.name);
+    if (!pickle && !/(^|\/)byteorder$/.test(f.name) && !/(^|\/)data\/[^/]+$/.test(f.name)) return false;
+    if (f.compression !== 0) {
+      throw new PthFileError(
+        `the zip entry ${quotedName(f.name)} is compressed (method ${f.compression}); torch.save stores its ` +
+          'entries uncompressed, so this archive was rewritten by another tool: save it again with torch.save',
+      );
+    }
+    total += f.size;
+    if (total > fileLength) {
+      throw new PthFileError('the zip archive is corrupt: its entries claim more bytes than the file has');
+    }
+    if (pickle && f.size > MAX_PICKLE_BYTES) {
+      throw new PthFileError(
+        `data.pkl holds ${f.size} bytes, more than the ${MAX_PICKLE_BYTES} a state dict's pickle needs`,
+      );
+    }
+    return true;
+  };
+}
+
 function readZip(bytes: Uint8Array): { root: unknown; source: StorageSource } {
   let unzipped: Record<string, Uint8Array>;
   try {
-    unzipped = unzipSync(bytes, {
-      filter: (f) => /(^|\/)(data\.pkl|byteorder)$/.test(f.name) || /(^|\/)data\/[^/]+$/.test(f.name),
-    });
+    unzipped = unzipSync(bytes, { filter: zipFilter(bytes.length) });
   } catch (e) {
+    if (e instanceof PthFileError) throw e;
     throw new PthFileError(
       `not a readable zip archive (${(e as Error).message}); a .pth file from torch.save is one: is it truncated?`,
     );
@@ -291,7 +349,7 @@ function readZip(bytes: Uint8Array): { root: unknown; source: StorageSource } {
   const byteorder = files.get(`${prefix}byteorder`);
   if (byteorder && new TextDecoder().decode(byteorder).trim() !== 'little') {
     throw new PthFileError(
-      `the file was saved ${new TextDecoder().decode(byteorder).trim()}-endian; only little-endian files are read`,
+      `the file was saved ${quotedName(new TextDecoder().decode(byteorder).trim())}-endian; only little-endian files are read`,
     );
   }
   const entry = (key: string) => files.get(`${prefix}data/${key}`);
@@ -301,12 +359,12 @@ function readZip(bytes: Uint8Array): { root: unknown; source: StorageSource } {
       const data = entry(key);
       if (!data) {
         throw new PthFileError(
-          `the pickle refers to storage "${key}", but the archive has no ${prefix}data/${key}`,
+          `the pickle refers to storage "${quotedName(key)}", but the archive has no ${quotedName(`${prefix}data/${key}`)}`,
         );
       }
       if (data.length < numel * type.itemSize) {
         throw new PthFileError(
-          `storage ${prefix}data/${key} is truncated: ${data.length} bytes for ${numel} ${type.dtype} ` +
+          `storage ${quotedName(`${prefix}data/${key}`)} is truncated: ${data.length} bytes for ${numel} ${type.dtype} ` +
             `values (${numel * type.itemSize} bytes)`,
         );
       }
@@ -325,6 +383,25 @@ function readZip(bytes: Uint8Array): { root: unknown; source: StorageSource } {
   return { root, source };
 }
 
+/** Reads pickles up to `end` and no further: a legacy file's pickles are bounded like data.pkl. */
+class LimitedReader extends BufferReader {
+  constructor(
+    buffer: Uint8Array,
+    private readonly end: number,
+  ) {
+    super(buffer);
+  }
+
+  override byte(): number {
+    if (this.position >= this.end) {
+      throw new PthFileError(
+        `the pickles take more than ${MAX_PICKLE_BYTES} bytes, more than a state dict's pickle needs`,
+      );
+    }
+    return super.byte();
+  }
+}
+
 /**
  * torch < 1.6 (or `_use_new_zipfile_serialization=False`): pickles of the magic number, the
  * protocol version and the platform, the object, the sorted storage keys; then each storage as an
@@ -341,7 +418,7 @@ function readLegacy(bytes: Uint8Array): { root: unknown; source: StorageSource }
   const root = unpickle(
     (options) => {
       const parser = new Parser(options);
-      const reader = new BufferReader(bytes);
+      const reader = new LimitedReader(bytes, position + MAX_PICKLE_BYTES);
       reader.skip(position);
       const version = parser.read(reader);
       const sysInfo = parser.read(reader);
@@ -358,15 +435,16 @@ function readLegacy(bytes: Uint8Array): { root: unknown; source: StorageSource }
       }
       for (const key of keys as string[]) {
         const storage = declared.get(key);
-        if (!storage) throw new PthFileError(`legacy torch file: storage "${key}" is listed but never used`);
+        if (!storage)
+          throw new PthFileError(`legacy torch file: storage "${quotedName(key)}" is listed but never used`);
         if (position + 8 > bytes.length)
-          throw new PthFileError(`storage "${key}" is missing: the file is truncated`);
+          throw new PthFileError(`storage "${quotedName(key)}" is missing: the file is truncated`);
         const view = new DataView(bytes.buffer, bytes.byteOffset + position, 8);
         const n = Number(view.getBigInt64(0, true));
         const length = n * storage.type.itemSize;
         if (n !== storage.numel || position + 8 + length > bytes.length) {
           throw new PthFileError(
-            `storage "${key}" is truncated: the file ends before its ${storage.numel} ${storage.type.dtype} values`,
+            `storage "${quotedName(key)}" is truncated: the file ends before its ${storage.numel} ${storage.type.dtype} values`,
           );
         }
         stored.set(key, bytes.subarray(position + 8, position + 8 + length));
@@ -374,7 +452,7 @@ function readLegacy(bytes: Uint8Array): { root: unknown; source: StorageSource }
       }
       for (const key of declared.keys()) {
         if (!stored.has(key))
-          throw new PthFileError(`the pickle refers to storage "${key}", which the file lacks`);
+          throw new PthFileError(`the pickle refers to storage "${quotedName(key)}", which the file lacks`);
       }
       return obj;
     },
@@ -382,7 +460,7 @@ function readLegacy(bytes: Uint8Array): { root: unknown; source: StorageSource }
       const ref = storageRef(pid, types, source, true);
       const seen = declared.get(ref.key);
       if (seen && (seen.type !== ref.type || seen.numel !== ref.numel)) {
-        throw new PthFileError(`storage "${ref.key}" is declared twice, differently`);
+        throw new PthFileError(`storage "${quotedName(ref.key)}" is declared twice, differently`);
       }
       declared.set(ref.key, seen ?? ref);
       return seen ?? ref;
@@ -551,9 +629,10 @@ function readNormalization(
       rest.push([key, value]);
       continue;
     }
-    if (!(value instanceof TensorRef)) throw new PthFileError(`state dict entry ${key} is not a tensor`);
+    if (!(value instanceof TensorRef))
+      throw new PthFileError(`state dict entry ${quotedName(key)} is not a tensor`);
     if (sizeOf(value.shape) > 64)
-      throw new PthFileError(`state dict entry ${key} is too large for a ${name}`);
+      throw new PthFileError(`state dict entry ${quotedName(key)} is too large for a ${name}`);
     const values = smallTensorValues(source, value, name).map((x) => shortestDecimal(Math.fround(x)));
     found.set(name, values);
   }
@@ -589,7 +668,7 @@ function tensorReader(source: StorageSource, specs: TensorSpecs) {
     const { name, spec } = specFor(key, specs);
     if (value instanceof Float32Array) return { name, values: value }; // zero moments filled in here
     if (!(value instanceof TensorRef))
-      throw new PthFileError(`${at} (${key}) is ${describe(value)}, not a tensor`);
+      throw new PthFileError(`${at} (${quotedName(key)}) is ${describe(value)}, not a tensor`);
     checkShape(name, value.shape, spec);
     const values = tensorValues(source, value, name);
     checkFinite(name, values);

@@ -48,6 +48,23 @@ export class WeightsFileError extends Error {
   override name = 'WeightsFileError';
 }
 
+/** A value from the file as a message quotes it: JSON, at most 60 characters. */
+function quoted(v: unknown): string {
+  // JSON escapes control characters below U+0020 but not DEL and the C1 controls.
+  const text = (JSON.stringify(v) ?? String(v)).replace(/[\u007f-\u009f]/g, '?');
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+/**
+ * A tensor name from the file as a message shows it: control characters as "?", at most 100
+ * characters (shared with pth.ts).
+ */
+export function quotedName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  const printable = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return printable.length > 100 ? `${printable.slice(0, 100)}…` : printable;
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
 
 function assertLittleEndian(): void {
@@ -131,13 +148,11 @@ export function parseWeights(input: string | unknown): LoadedWeights {
   }
   const obj = doc as Record<string, unknown>;
   if (obj.format !== WEIGHTS_FORMAT) {
-    throw new WeightsFileError(
-      `wrong format ${JSON.stringify(obj.format ?? null)}: expected "${WEIGHTS_FORMAT}"`,
-    );
+    throw new WeightsFileError(`wrong format ${quoted(obj.format ?? null)}: expected "${WEIGHTS_FORMAT}"`);
   }
   if (obj.version !== WEIGHTS_VERSION) {
     throw new WeightsFileError(
-      `unsupported version ${JSON.stringify(obj.version ?? null)}: this lab reads version ${WEIGHTS_VERSION}`,
+      `unsupported version ${quoted(obj.version ?? null)}: this lab reads version ${WEIGHTS_VERSION}`,
     );
   }
   let arch: Arch;
@@ -201,12 +216,10 @@ function readOptimizer(value: unknown, specs: TensorSpecs): OptimizerState {
   }
   const o = value as Record<string, unknown>;
   if (o.kind !== 'adam') {
-    throw new WeightsFileError(`optimizer kind ${JSON.stringify(o.kind ?? null)}: only "adam" is read`);
+    throw new WeightsFileError(`optimizer kind ${quoted(o.kind ?? null)}: only "adam" is read`);
   }
   if (!Number.isInteger(o.step) || (o.step as number) < 0) {
-    throw new WeightsFileError(
-      `optimizer step must be a non-negative integer, got ${JSON.stringify(o.step)}`,
-    );
+    throw new WeightsFileError(`optimizer step must be a non-negative integer, got ${quoted(o.step)}`);
   }
   const expAvg = readTensors(o.exp_avg, 'optimizer.exp_avg', specs);
   const expAvgSq = readTensors(o.exp_avg_sq, 'optimizer.exp_avg_sq', specs);
@@ -230,7 +243,8 @@ export function checkSecondMoments(expAvgSq: ParamMap): void {
 export function specFor(rawName: string, specs: TensorSpecs): { name: string; spec: { shape: number[] } } {
   const name = stripModulePrefix(rawName);
   const spec = specs.get(name);
-  if (!spec) throw new WeightsFileError(`unexpected tensor ${rawName}: the arch has no such parameter`);
+  if (!spec)
+    throw new WeightsFileError(`unexpected tensor ${quotedName(rawName)}: the arch has no such parameter`);
   return { name, spec };
 }
 
@@ -262,9 +276,7 @@ function readTensor(
   if (typeof t.name !== 'string') throw new WeightsFileError(`${where} has no "name" string`);
   const { name, spec } = specFor(t.name, specs);
   if (t.dtype !== 'float32') {
-    throw new WeightsFileError(
-      `tensor ${name} has dtype ${JSON.stringify(t.dtype ?? null)}; only "float32" is read`,
-    );
+    throw new WeightsFileError(`tensor ${name} has dtype ${quoted(t.dtype ?? null)}; only "float32" is read`);
   }
   if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new WeightsFileError(`tensor ${name} has no valid "shape" (an array of sizes)`);

@@ -1,5 +1,5 @@
 import { type DBSchema, type IDBPObjectStore, openDB } from 'idb';
-import { type Checkpoint, CHECKPOINT_VERSION, type CheckpointStore } from '../engine/checkpoints.ts';
+import type { Checkpoint, CheckpointStore } from '../engine/checkpoints.ts';
 import { StorageError } from '../engine/errors.ts';
 
 const STORE = 'checkpoints';
@@ -43,7 +43,8 @@ export function indexedDbCheckpointStore(dbName = 'sll-lab-checkpoints'): Checkp
     },
     async load() {
       const c = await failingAs('read the checkpoint', () => withStore('readonly', (s) => s.get(KEY)));
-      return c && c.version === CHECKPOINT_VERSION ? (c as Checkpoint) : null;
+      // As found, another version's or a damaged one too: the trainer checks it (readCheckpoint).
+      return (c ?? null) as Checkpoint | null;
     },
     async clear() {
       await failingAs('delete the checkpoint', () => withStore('readwrite', (s) => s.delete(KEY)));

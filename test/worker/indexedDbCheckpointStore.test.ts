@@ -3,7 +3,12 @@
 import 'fake-indexeddb/auto';
 import { freshIndexedDb, writeRaw } from '../helpers/rawIndexedDb.ts';
 import { describe, expect, it } from 'vitest';
-import { type Checkpoint, CHECKPOINT_VERSION } from '../../src/engine/checkpoints.ts';
+import {
+  type Checkpoint,
+  CHECKPOINT_VERSION,
+  CheckpointError,
+  readCheckpoint,
+} from '../../src/engine/checkpoints.ts';
 import { toyConfig } from '../helpers/toyData.ts';
 import { indexedDbCheckpointStore } from '../../src/worker/indexedDbCheckpointStore.ts';
 
@@ -51,13 +56,20 @@ describe('IndexedDB checkpoint store', () => {
     await store.clear(); // clearing nothing is fine
   });
 
-  it('rejects a checkpoint written by another version', async () => {
+  it('hands back a checkpoint of another version as found, for readCheckpoint to refuse by name', async () => {
     const factory = freshIndexedDb();
     const store = indexedDbCheckpointStore();
     await store.save({ ...checkpoint(4), version: CHECKPOINT_VERSION + 1 } as unknown as Checkpoint);
-    expect(await store.load()).toBeNull();
+    const newer = await store.load();
+    expect(() => readCheckpoint(newer)).toThrow(
+      /written by a newer version of the lab \(checkpoint format 2;/,
+    );
     await writeAsBefore(factory, { ...checkpoint(4), version: 0 });
-    expect(await store.load()).toBeNull();
+    const older = await store.load();
+    expect(() => readCheckpoint(older)).toThrow(CheckpointError);
+    expect(() => readCheckpoint(older)).toThrow(
+      /written by an older version of the lab \(checkpoint format 0;/,
+    );
   });
 
   it('reads what the earlier code stored (same database, store and key)', async () => {
