@@ -28,7 +28,8 @@ export class LabPage {
 
   /** The step the run-progress line shows. */
   async step(): Promise<number> {
-    const detail = await this.page.locator('.progress .detail').last().textContent();
+    const run = this.page.locator('.progress').filter({ hasText: 'Run:' });
+    const detail = await run.locator('.detail').textContent();
     return Number(detail?.match(/step (\d+)/)?.[1] ?? 0);
   }
 

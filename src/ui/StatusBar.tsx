@@ -123,19 +123,22 @@ export function StatusBar() {
   return (
     <section className="panel status" aria-label="Status">
       <BackendBadge />
-      {dataset ? (
-        <Progress
-          label={dataset.ready ? 'Dataset ready' : `Loading ${dataset.split} split`}
-          value={dataset.ready ? 1 : dataset.loadedImages}
-          max={dataset.ready ? 1 : dataset.totalImages}
-          detail={
-            dataset.ready
-              ? `${dataset.totalImages.toLocaleString('en-US')} training images`
-              : `${dataset.loadedImages.toLocaleString('en-US')} / ${dataset.totalImages.toLocaleString('en-US')} images, ${compactNumber(dataset.loadedBytes)}B`
-          }
-        />
-      ) : null}
-      {activity ? <ActivityProgress activity={activity} /> : null}
+      {/* Fixed slots: a bar that comes and goes must not move the page below (the run buttons). */}
+      <div className="slot">
+        {dataset ? (
+          <Progress
+            label={dataset.ready ? 'Dataset ready' : `Loading ${dataset.split} split`}
+            value={dataset.ready ? 1 : dataset.loadedImages}
+            max={dataset.ready ? 1 : dataset.totalImages}
+            detail={
+              dataset.ready
+                ? `${dataset.totalImages.toLocaleString('en-US')} training images`
+                : `${dataset.loadedImages.toLocaleString('en-US')} / ${dataset.totalImages.toLocaleString('en-US')} images, ${compactNumber(dataset.loadedBytes)}B`
+            }
+          />
+        ) : null}
+      </div>
+      <div className="slot">{activity ? <ActivityProgress activity={activity} /> : null}</div>
       <Progress
         label={`Run: ${runState}`}
         value={step}
