@@ -107,7 +107,8 @@ export function toTrainConfig(s: Settings): TrainConfig {
   };
 }
 
-const KEYS: Record<keyof Settings, string> = {
+/** Each setting's key in the page's URL. */
+export const URL_KEYS: Record<keyof Settings, string> = {
   dataset: 'data',
   preset: 'preset',
   nConv: 'conv',
@@ -128,7 +129,7 @@ const KEYS: Record<keyof Settings, string> = {
 
 export function settingsToQuery(s: Settings): string {
   const params = new URLSearchParams();
-  for (const [field, key] of Object.entries(KEYS) as [keyof Settings, string][]) {
+  for (const [field, key] of Object.entries(URL_KEYS) as [keyof Settings, string][]) {
     params.set(key, String(s[field]));
   }
   return params.toString();
@@ -159,11 +160,11 @@ export function readSettingsQuery(query: string, defaults: Settings = DEFAULT_SE
     expected: string,
     parse: (text: string) => Settings[K] | undefined,
   ) => {
-    const text = p.get(KEYS[field]);
+    const text = p.get(URL_KEYS[field]);
     if (text === null) return false;
     const value = parse(text);
     if (value === undefined) {
-      problems.push(`${KEYS[field]}=${quoted(text)} is not ${expected}; using ${String(s[field])}`);
+      problems.push(`${URL_KEYS[field]}=${quoted(text)} is not ${expected}; using ${String(s[field])}`);
       return false;
     }
     s[field] = value;

@@ -10,6 +10,7 @@ import {
   DEFAULT_SETTINGS,
   LIMITS,
   type Settings,
+  URL_KEYS,
   readSettingsQuery,
   settingsToQuery,
   toTrainConfig,
@@ -21,25 +22,6 @@ import { BOUNDARY_INTEGERS, pick, randomInt } from '../mutate.ts';
 export class UrlRefusal extends Error {
   override name = 'UrlRefusal';
 }
-
-const KEY_OF: Record<keyof Settings, string> = {
-  dataset: 'data',
-  preset: 'preset',
-  nConv: 'conv',
-  nDense: 'dense',
-  width: 'width',
-  loss: 'loss',
-  learningRate: 'lr',
-  batchSize: 'batch',
-  epochs: 'epochs',
-  augment: 'augment',
-  seed: 'seed',
-  backend: 'backend',
-  epsSteps: 'eps',
-  trainImages: 'train',
-  evalImages: 'evalImages',
-  evalEvery: 'evalEvery',
-};
 
 const NASTY_TEXT = [
   '',
@@ -103,7 +85,7 @@ function settingsProblem(s: Settings): string | null {
 
 /** The page's `?...` link: readSettingsQuery must give valid settings and name every value it drops. */
 export function urlTarget(): FuzzTarget<string> {
-  const keys = Object.values(KEY_OF);
+  const keys = Object.values(URL_KEYS);
   return {
     name: 'URL parameters',
     seeds: [
@@ -149,7 +131,7 @@ export function urlTarget(): FuzzTarget<string> {
         }
       }
       // A value that was not reported was applied as given.
-      for (const [field, key] of Object.entries(KEY_OF) as [keyof Settings, string][]) {
+      for (const [field, key] of Object.entries(URL_KEYS) as [keyof Settings, string][]) {
         const raw = params.get(key);
         if (raw === null || problems.some((p) => p.startsWith(`${key}=`))) continue;
         const v = settings[field];
