@@ -97,11 +97,14 @@ for (const backend of ['webgpu', 'cpu'] as const) {
     expect(await lab.text('certified-accuracy')).toBe(certifiedBefore);
     await lab.screenshot(`page-${backend}-bad-file`);
 
-    // Depth changes the parameter count at once, and the next Train starts a fresh run.
+    // Depth shows the next network's parameter count at once (the trained one's stays), and the
+    // next Train, once confirmed, starts a fresh run.
     const params = await lab.text('param-count');
     await lab.pressOn('depth-conv-slider', 'ArrowRight');
-    await expect(lab.byId('param-count')).not.toHaveText(params);
+    await expect(lab.byId('pending-param-count')).not.toHaveText(params);
+    expect(await lab.text('param-count')).toBe(params);
     await lab.byId('train-button').click();
+    await lab.byId('confirm-ok').click();
     await expect.poll(() => lab.points('loss-chart'), { timeout: 30_000 }).toBeLessThan(lossPoints);
     await lab.byId('pause-button').click();
     await lab.waitForState('paused', 120_000);
