@@ -4,6 +4,8 @@ import atexit
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,11 +31,26 @@ def env():
 
 
 def run(args, timeout=600, **kwargs):
-    """Runs a command, and fails the test with its output when it fails."""
-    done = subprocess.run(args, cwd=REPO, env=env(), capture_output=True, text=True, timeout=timeout, **kwargs)
-    if done.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} exited with {done.returncode}:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
+    """Runs a command, and fails the test with its output when it fails or outlives the timeout (the
+    whole process group is killed then: torchrun's workers too)."""
+    with subprocess.Popen(args, cwd=REPO, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True, **kwargs) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+            raise AssertionError(f"{' '.join(args)} still ran after {timeout} s:\n{stdout}\n{stderr}") from None
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} exited with {proc.returncode}:\n{stdout}\n{stderr}")
+    return stdout
+
+
+def free_port():
+    """A TCP port free on the loopback interface now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def python(*args, timeout=600):

@@ -16,8 +16,12 @@ from . import helpers
 # The lab file is tiny after 2 steps of a 2-step run (1 epoch of 128 images); --epochs 4 makes the
 # run 8 steps long, so steps 3 and 4 train at a non-zero rate (lr/3 and 2lr/3).
 CONTINUE = ["--epochs", "4", "--steps", "2", "--batch", "64", "--no-augment", "--save-every", "1", "--log-every", "1"]
-TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nnodes=1", "--nproc_per_node=2",
-            "--redirects", "1", "--tee", "1"]  # the torchrun command; --redirects/--tee: Debian's Python 3.11
+# A fixed loopback master rather than --standalone: its rendezvous connects to this host's fully
+# qualified name, and where the hostname does not resolve (some CI machines) it waits forever.
+# --redirects/--tee: Debian's torchrun on Python 3.11 fails without them.
+def torchrun(nproc):
+    return [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", f"--nproc_per_node={nproc}",
+            "--master_addr=127.0.0.1", f"--master_port={helpers.free_port()}", "--redirects", "1", "--tee", "1"]
 
 
 def max_difference(a, b):
@@ -33,7 +37,7 @@ class ContinueALabRun(unittest.TestCase):
         cls.logs = {
             "one": helpers.python("-m", "sll_lab.train", "--from", cls.source, *CONTINUE,
                                   "--train-dir", cls.dirs["one"], "--out", cls.outs["one"]),
-            "two": helpers.run([*TORCHRUN, "-m", "sll_lab.train", "--from", cls.source, *CONTINUE,
+            "two": helpers.run([*torchrun(2), "-m", "sll_lab.train", "--from", cls.source, *CONTINUE,
                                 "--train-dir", cls.dirs["two"], "--out", cls.outs["two"]]),
         }
 
