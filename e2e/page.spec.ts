@@ -114,7 +114,7 @@ for (const backend of ['webgpu', 'cpu'] as const) {
 test('a reload in the middle of a run offers to resume it, and resuming continues from the checkpoint', async ({
   profile,
 }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(360_000);
   const lab = new LabPage(profile.page);
   await lab.open(
     'preset=tiny&batch=8&train=4000&epochs=1&evalEvery=1000&evalImages=32&augment=false&backend=cpu',
@@ -129,7 +129,8 @@ test('a reload in the middle of a run offers to resume it, and resuming continue
   expect(offered).toBeGreaterThan(0);
   await lab.screenshot('page-resume-offer');
   await lab.byId('resume-checkpoint').click();
-  await lab.waitForState('running', 60_000);
+  // Resuming first loads the train split again (a minute when the machine is busy).
+  await lab.waitForState('running', 150_000);
   await expect.poll(() => lab.step(), { timeout: 60_000 }).toBeGreaterThan(offered);
   // The loss history from before the reload is back.
   expect(await lab.points('loss-chart')).toBeGreaterThan(1);
