@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type Plugin, defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { DEV_HEADER_POLICY, HEADER_POLICY, META_POLICY } from './scripts/contentSecurityPolicy.ts';
 
 // Cross-origin isolation lets the WASM backend use threads (SharedArrayBuffer).
 const isolationHeaders = {
@@ -34,14 +35,65 @@ function coiServiceWorker(): Plugin {
   };
 }
 
+/**
+ * Writes the Content-Security-Policy into the built index.html, first in <head> so that it covers
+ * every script after it: static hosts (GitHub Pages) cannot send it as a header.
+ */
+function contentSecurityPolicyMeta(): Plugin {
+  return {
+    name: 'sll-lab:content-security-policy',
+    apply: 'build',
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: META_POLICY },
+        injectTo: 'head-prepend',
+      },
+    ],
+  };
+}
+
+const WASM_PTHREAD_WORKER = /tfjs-backend-wasm-threaded-simd\.worker\.js$/;
+const NODE_IMPORT_SCRIPTS =
+  'importScripts:function(f){(0,eval)(fs.readFileSync(f,"utf8")+"//# sourceURL="+f)}';
+
+/**
+ * tfjs-backend-wasm's pthread worker (a script in a string) brings a Node-only branch that loads
+ * scripts with eval. Browsers never take it, but the shipped bundles are to hold no eval at all
+ * (scripts/dynamicCodeScan.ts): the branch's loader is replaced by one that throws.
+ */
+function withoutNodeEvalInWasmWorker(): Plugin {
+  return {
+    name: 'sll-lab:no-eval-in-wasm-pthread-worker',
+    apply: 'build',
+    transform(code, id) {
+      if (!WASM_PTHREAD_WORKER.test(id)) return null;
+      if (!code.includes(NODE_IMPORT_SCRIPTS)) {
+        this.error(`${id} changed: its Node-only eval loader was not found, see vite.config.ts`);
+      }
+      return code.replace(
+        NODE_IMPORT_SCRIPTS,
+        'importScripts:function(){throw new Error("the WASM pthread worker runs in browsers only")}',
+      );
+    },
+  };
+}
+
 export default defineConfig({
   // Relative URLs: the same build works at a domain's root and under a sub-path (a GitHub project page).
   base: './',
-  plugins: [react(), coiServiceWorker()],
-  server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  plugins: [react(), coiServiceWorker(), contentSecurityPolicyMeta()],
+  server: { headers: { ...isolationHeaders, 'Content-Security-Policy': DEV_HEADER_POLICY } },
+  preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': HEADER_POLICY } },
+  resolve: {
+    // The package's "browser" file is its UMD build, which finds the global object with
+    // Function('return this'); its ES module (the same code) needs no such thing.
+    alias: [{ find: /^decimal\.js-light$/, replacement: 'decimal.js-light/decimal.mjs' }],
+  },
   worker: {
     format: 'es',
+    // Worker bundles are built with these plugins, not the page's.
+    plugins: () => [withoutNodeEvalInWasmWorker()],
     // Minifying the worker renames the names that tfjs-wasm's pthread workers look up, and WASM
     // with threads then hangs at start (seen in `npm run preview`); the page bundle stays minified.
     rolldownOptions: { output: { minify: false } },

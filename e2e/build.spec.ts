@@ -5,6 +5,9 @@ import { type Server, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import type { Page } from '@playwright/test';
+import { HEADER_POLICY } from '../scripts/contentSecurityPolicy.ts';
+import { findDynamicCode, formatHits } from '../scripts/dynamicCodeScan.ts';
+import type { SecurityGuard } from './fixtures.ts';
 import { LabPage } from './labPage.ts';
 import { expect, test } from './persistentProfile.ts';
 
@@ -18,9 +21,11 @@ const TYPES: Record<string, string> = {
   '.bin': 'application/octet-stream',
 };
 
-const ISOLATION = {
+/** What a host that can send headers should send: cross-origin isolation and the CSP. */
+const HOST_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Content-Security-Policy': HEADER_POLICY,
 };
 
 /** A static host serving `root` under `/sub/`, with `headers` on every response. */
@@ -83,8 +88,9 @@ test.afterAll(async () => {
 });
 
 /** Serves the built site under /sub/, opens it with WASM forced, trains a few steps and shoots the page. */
-async function trainOnBuiltSite(page: Page, check: BuiltSiteCheck): Promise<string> {
+async function trainOnBuiltSite(page: Page, guard: SecurityGuard, check: BuiltSiteCheck): Promise<string> {
   const { server, url } = await serveUnderSubPath(outDir, check.headers);
+  guard.allowOrigin(url);
   try {
     const lab = new LabPage(page);
     await check.prepare?.(page);
@@ -107,13 +113,18 @@ const isolated = (page: Page) => page.evaluate(() => self.crossOriginIsolated);
 const serviceWorkerScopes = (page: Page) =>
   page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope));
 
+test('the shipped bundles turn no string into code: no eval, Function constructor or string timer', async () => {
+  expect(formatHits(await findDynamicCode(outDir))).toBe('');
+});
+
 test('the built site works from a sub-path on a plain static host without service workers', async ({
   profile,
+  securityGuard,
 }) => {
   test.setTimeout(240_000);
   // No COOP/COEP headers and no service workers (as some private windows): coi-serviceworker gives up
   // quietly, WASM runs single-threaded, and the badge says why.
-  await trainOnBuiltSite(profile.page, {
+  await trainOnBuiltSite(profile.page, securityGuard, {
     headers: {},
     badge: 'not cross-origin isolated',
     shot: 'build-sub-path',
@@ -128,6 +139,7 @@ test('the built site works from a sub-path on a plain static host without servic
 
 test('on a static host that sends no headers (GitHub Pages), the service worker isolates the page: WASM threads on', async ({
   profile,
+  securityGuard,
 }) => {
   test.setTimeout(240_000);
   let pageLoads = 0; // requests for the page itself: the first visit, then the service worker's reloads
@@ -135,7 +147,7 @@ test('on a static host that sends no headers (GitHub Pages), the service worker 
     if (request.isNavigationRequest() && request.frame() === profile.page.mainFrame()) pageLoads++;
   });
   let loadsToIsolation = 0;
-  const url = await trainOnBuiltSite(profile.page, {
+  const url = await trainOnBuiltSite(profile.page, securityGuard, {
     headers: {},
     badge: 'threads on',
     shot: 'build-service-worker',
@@ -154,9 +166,14 @@ test('on a static host that sends no headers (GitHub Pages), the service worker 
 
 test('the built site runs WASM with threads where the host isolates it (the minified worker once hung here)', async ({
   profile,
+  securityGuard,
 }) => {
   test.setTimeout(240_000);
-  await trainOnBuiltSite(profile.page, { headers: ISOLATION, badge: 'threads on', shot: 'build-isolated' });
+  await trainOnBuiltSite(profile.page, securityGuard, {
+    headers: HOST_HEADERS,
+    badge: 'threads on',
+    shot: 'build-isolated',
+  });
   // Already isolated by the headers: coi-serviceworker registers nothing and never reloads.
   expect(await serviceWorkerScopes(profile.page)).toEqual([]);
 });

@@ -7,6 +7,7 @@ import { type Server, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import type { Page } from '@playwright/test';
+import { HEADER_POLICY } from '../scripts/contentSecurityPolicy.ts';
 import { LabPage } from './labPage.ts';
 import { expect, test } from './persistentProfile.ts';
 
@@ -43,6 +44,7 @@ async function serveBuiltSite(): Promise<{ url: string; close: () => Promise<voi
       res.writeHead(200, {
         'Cross-Origin-Opener-Policy': 'same-origin',
         'Cross-Origin-Embedder-Policy': 'require-corp',
+        'Content-Security-Policy': HEADER_POLICY,
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
       });
       createReadStream(file).pipe(res);
@@ -193,6 +195,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await site?.close();
 });
+test.beforeEach(({ securityGuard }) => securityGuard.allowOrigin(site.url));
 
 test('the charts say what will appear, name their axes, keep their legend, clip nothing, and stay out of the tab order', async ({
   profile,

@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
-import { DEFAULT_DATASETS_DIR } from '../src/cli/datasetsDir.ts';
 import type { DatasetManifest } from '../src/data/manifest.ts';
 import { loadDatasetNode } from '../src/cli/nodeDataset.ts';
 import {
@@ -12,10 +11,10 @@ import {
   type SplitName,
   type SplitReport,
 } from './harness/datasetProtocol.ts';
+import { DATA_PATH, MANIFEST_FILE, datasetManifest, watchDatasetRequests } from './datasetFiles.ts';
 import { expect, test } from './persistentProfile.ts';
 
 const HARNESS = '/e2e/harness/dataset.html';
-const DATA_PATH = '/datasets/cifar10/';
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 
 interface Expected {
@@ -41,30 +40,12 @@ function expected(split: SplitName): Promise<Expected> {
   return promise;
 }
 
-const MANIFEST_FILE = `${DEFAULT_DATASETS_DIR}/cifar10/manifest.json`;
-
-async function manifest(): Promise<DatasetManifest> {
-  return JSON.parse(await readFile(MANIFEST_FILE, 'utf8')) as DatasetManifest;
-}
-
 function splitFiles(m: DatasetManifest, split: SplitName): string[] {
   return m.splits[split].shards.flatMap((shard) => [shard.labels.path, shard.images.path]);
 }
 
 function splitBytes(m: DatasetManifest, split: SplitName): number {
   return m.splits[split].shards.reduce((sum, shard) => sum + shard.labels.bytes + shard.images.bytes, 0);
-}
-
-/** Dataset files (not the manifest) that the browser asked the network for, by file name. */
-function watchDatasetRequests(page: Page): string[] {
-  const seen: string[] = [];
-  page.on('request', (request) => {
-    const { pathname } = new URL(request.url());
-    if (pathname.startsWith(DATA_PATH) && !pathname.endsWith('/manifest.json')) {
-      seen.push(pathname.slice(DATA_PATH.length));
-    }
-  });
-  return seen;
 }
 
 async function openHarness(page: Page): Promise<void> {
@@ -95,8 +76,8 @@ test.describe('CIFAR-10 loader in Chromium', () => {
   test('cold load matches the Node decoder byte for byte; a reload and a later visit come from the Cache API', async ({
     profile,
   }, testInfo) => {
-    test.setTimeout(150_000);
-    const m = await manifest();
+    test.setTimeout(300_000); // three full loads; minutes when the machine is busy
+    const m = await datasetManifest();
     const testFiles = splitFiles(m, 'test');
     const trainFiles = splitFiles(m, 'train');
     let page = profile.page;
@@ -187,7 +168,7 @@ test.describe('CIFAR-10 loader in Chromium', () => {
     profile,
   }) => {
     test.setTimeout(90_000);
-    const m = await manifest();
+    const m = await datasetManifest();
     const cut = m.splits.train.shards[2].images;
     const page = profile.page;
     let cuts = 0;

@@ -1,6 +1,6 @@
 // Before a run starts, the page says what it will need (issue 13, finding 5): its memory, whether
 // that fits the backend, and a refusal with the way out when it cannot, at once, with nothing loaded.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { LabPage } from './labPage.ts';
 
 test('small on WASM: the estimate says it is too large, and Train is refused at once, with nothing loaded', async ({

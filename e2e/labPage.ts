@@ -50,6 +50,20 @@ export class LabPage {
     for (let i = 0; i < times; i++) await slider.press(key);
   }
 
+  /** A number an element carries in `data-value` (a radius: Infinity is written as such). */
+  async value(id: string): Promise<number> {
+    return Number(await this.byId(id).getAttribute('data-value'));
+  }
+
+  /** Opens the first sample card the latest evaluation got right, and waits for its panel. */
+  async inspectCorrectSample(): Promise<number> {
+    const card = this.byId('samples').locator('[data-verdict="certified"], [data-verdict="correct"]').first();
+    const index = Number((await card.getAttribute('data-testid'))?.replace('sample-', ''));
+    await card.click();
+    await expect(this.byId('inspection')).toHaveAttribute('data-index', String(index), { timeout: 60_000 });
+    return index;
+  }
+
   async screenshot(name: string): Promise<void> {
     await this.page.screenshot({ path: `e2e/artifacts/${name}.png`, fullPage: true });
   }

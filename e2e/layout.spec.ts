@@ -2,7 +2,8 @@
 // the results first and nothing wider than the screen; two columns at 1,280 px; the keyboard goes
 // Train, Pause, Resume, Reset, then the settings; every slider says its value in words. One page
 // load, resized, so the spec stays short on a busy machine.
-import { type Locator, expect, test } from '@playwright/test';
+import type { Locator } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { LabPage } from './labPage.ts';
 
 const box = async (locator: Locator) => {

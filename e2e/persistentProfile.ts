@@ -1,14 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, test as base, type BrowserContext, type Page } from '@playwright/test';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { test as base } from './fixtures.ts';
 import { chromiumLaunchOptions } from '../test/chromium.ts';
 
 /**
  * A Chromium profile on disk, fresh for each test. Playwright's default contexts are off the
  * record, so their Cache API and IndexedDB live in memory with a small quota; specs about what a
  * real visitor keeps between visits use this instead, and can close and reopen the browser on the
- * same profile.
+ * same profile. The security guard (fixtures.ts) watches each launch.
  */
 export interface PersistentProfile {
   dir: string;
@@ -19,10 +20,11 @@ export interface PersistentProfile {
 }
 
 export const test = base.extend<{ profile: PersistentProfile }>({
-  profile: async ({ baseURL }, use) => {
+  profile: async ({ baseURL, securityGuard }, use) => {
     const dir = await mkdtemp(join(tmpdir(), 'sll-lab-e2e-profile-'));
     const launch = async () => {
       const context = await chromium.launchPersistentContext(dir, { ...chromiumLaunchOptions, baseURL });
+      await securityGuard.watch(context);
       const page = context.pages()[0] ?? (await context.newPage());
       return { context, page };
     };
@@ -44,4 +46,4 @@ export const test = base.extend<{ profile: PersistentProfile }>({
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect } from './fixtures.ts';

@@ -1,5 +1,6 @@
 import { appendFile } from 'node:fs/promises';
-import { type Page, expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { LabPage } from './labPage.ts';
 
 /** A tiny run that finishes in seconds: 8 steps of batch 8, evaluated on 64 images every 4 steps. */
@@ -52,7 +53,7 @@ function seconds(text: string): number {
   return 3600 * h + 60 * min + s;
 }
 
-test('the default run shows a first accuracy within 20 s of Train, with a countdown to it', async ({
+test('the default run shows its first accuracy from the quick evaluation at step 3, with a countdown to it', async ({
   page,
 }) => {
   test.setTimeout(240_000);
@@ -85,7 +86,9 @@ test('the default run shows a first accuracy within 20 s of Train, with a countd
   expect(countdowns.some((t) => /^first accuracy in ~\d+ s \(step \d+, [\d,]+ test images\)$/.test(t))).toBe(
     true,
   );
-  expect(elapsed).toBeLessThan(20);
+  // The first accuracy is the quick one after step 3 on 200 images; the seconds it took are recorded
+  // above (a wall-clock bound would test the machine's load, not the page).
+  expect(caption).toMatch(/\b200 test images, step 3\b/);
 });
 
 test('a full evaluation shows its progress in test images', async ({ page }) => {

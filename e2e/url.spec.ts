@@ -1,7 +1,7 @@
 // What the page says about what it was given (issue 13, finding 11): a link with malformed values,
 // sliders moved off a preset, a backend forced onto a software GPU, and an image renamed .json.
 import { readFile } from 'node:fs/promises';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { LabPage } from './labPage.ts';
 
 test('a link with malformed values names each one in a dismissible notice; the preset box says "custom"', async ({

@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { runAttack } from './commands/attack.ts';
+import { runAudit } from './commands/audit.ts';
 import { runCertify } from './commands/certify.ts';
 import { runExport } from './commands/export.ts';
 import { runInit } from './commands/init.ts';
@@ -19,6 +20,7 @@ Commands:
   certify    evaluate and certify a network on images (.npy) or a shipped dataset
   attack     L2 PGD attack: accuracy under attack next to certified accuracy
   lipschitz  check that every SLL layer is 1-Lipschitz (power iteration)
+  audit      certified against empirical radius per image: PGD bisection, soundness, the paper's table
   train      train with the official recipe (same Trainer as the page), write weights
   export     write a network as ONNX for inference elsewhere (t-vectors folded in)
 
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   certify: runCertify,
   attack: runAttack,
   lipschitz: runLipschitz,
+  audit: runAudit,
   train: runTrain,
   export: runExport,
 };

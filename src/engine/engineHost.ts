@@ -7,6 +7,7 @@ import type { LoadedDataset } from '../data/dataset.ts';
 import type { DatasetStore } from '../data/datasetStore.ts';
 import type { Command, ProgressTask, WorkerEvent } from '../protocol.ts';
 import type { BackendChoice, BackendName } from '../sll/backendNames.ts';
+import { Auditor } from './auditor.ts';
 import type { BackendReady } from './backends.ts';
 import type { CheckpointStore } from './checkpoints.ts';
 import { DeviceLostError, errorEvent } from './errors.ts';
@@ -25,8 +26,12 @@ export interface HostDeps {
   yieldToEvents(): Promise<void>;
 }
 
+/** Commands that wait their turn in the queue; audits have their own lane. */
+type QueuedCommand = Exclude<Command, { type: 'audit' | 'cancelAudit' }>;
+
 export class EngineHost {
   private readonly trainer: Trainer;
+  private readonly auditor: Auditor;
   /** Bumped on every backend change, so a loss reported by a replaced backend is ignored. */
   private backendGeneration = 0;
   private queue: Promise<void> = Promise.resolve();
@@ -39,6 +44,14 @@ export class EngineHost {
       now: deps.now,
       yieldToEvents: deps.yieldToEvents,
     });
+    this.auditor = new Auditor({
+      post: deps.post,
+      now: deps.now,
+      held: () => {
+        const { model, data } = this.trainer;
+        return model && data ? { model, step: this.trainer.currentStep, test: data.test } : null;
+      },
+    });
   }
 
   /** Picks a backend, reports it, and offers a stored checkpoint. */
@@ -50,13 +63,20 @@ export class EngineHost {
 
   /**
    * Commands run one after another, in arrival order (a resume must wait for the restore before
-   * it); `start` only waits for the run to be loaded, so a later pause can reach the loop.
+   * it); `start` only waits for the run to be loaded, so a later pause can reach the loop. An
+   * audit waits for the commands before it, then runs in the auditor's lane; a cancel acts at once.
    */
   handle(command: Command): Promise<void> {
+    if (command.type === 'audit') return this.auditor.run(command.id, command.job, this.queue);
+    if (command.type === 'cancelAudit') {
+      this.auditor.cancel(command.id);
+      return Promise.resolve();
+    }
     return this.enqueue(() => this.handleNow(command));
   }
 
   dispose(): void {
+    void this.auditor.cancelAll();
     this.trainer.dispose();
   }
 
@@ -66,7 +86,7 @@ export class EngineHost {
     return next;
   }
 
-  private async handleNow(command: Command): Promise<void> {
+  private async handleNow(command: QueuedCommand): Promise<void> {
     switch (command.type) {
       case 'configure':
         return this.trainer.configure(command.config);
@@ -79,6 +99,7 @@ export class EngineHost {
       case 'pause':
         return this.trainer.pause();
       case 'reset':
+        await this.auditor.cancelAll();
         return this.trainer.reset();
       case 'evaluate':
         return this.trainer.requestEvaluation(command.subset);
@@ -101,8 +122,11 @@ export class EngineHost {
         return;
       case 'importDataset':
         return this.importDataset(command.files);
+      case 'watchLayerGains':
+        return this.trainer.watchLayerGains(command.steps);
       case 'chooseBackend':
         await this.trainer.pause();
+        await this.auditor.cancelAll();
         await this.useBackend(command.backend, []);
         await this.trainer.restoreCheckpoint();
         return;
@@ -166,6 +190,7 @@ export class EngineHost {
     this.deps.post(errorEvent(new DeviceLostError(lost, reason)));
     await this.trainer.stop();
     await this.enqueue(async () => {
+      await this.auditor.cancelAll();
       await this.useBackend('auto', [lost]);
       await this.trainer.restoreCheckpoint();
     });

@@ -2,6 +2,7 @@
  * Failures as values the page can show: a name it can switch on, what happened, what to do. Each
  * kind is recognised by its type, never by the wording of a message.
  */
+import { DatasetLoadError } from '../data/errors.ts';
 import type { BackendName } from '../sll/backendNames.ts';
 import type { WorkerEvent } from '../protocol.ts';
 
@@ -25,7 +26,7 @@ export class DeviceLostError extends TrainerError {
     super(
       'DeviceLost',
       `the ${backend} device was lost (${reason})`,
-      'moving to the next backend and continuing from the last checkpoint',
+      'the next backend takes over from the last checkpoint: press Resume to continue',
     );
   }
 }
@@ -112,6 +113,10 @@ export function checkpointNotSavedEvent(
   };
 }
 
+/** What to do after a failed dataset download: files already verified are cached (src/data/download.ts). */
+export const DATASET_RETRY_HINT =
+  'press Train to try again: the files already downloaded and verified are kept and not downloaded again';
+
 /**
  * The error event for anything thrown. JavaScript throws a RangeError when an ArrayBuffer or WASM
  * memory cannot grow, which is how running out of memory shows on the CPU-side backends.
@@ -121,6 +126,11 @@ export function errorEvent(
   defaultHint: string | null = null,
 ): Extract<WorkerEvent, { type: 'error' }> {
   if (e instanceof TrainerError) return { type: 'error', name: e.name, message: e.message, hint: e.hint };
+  if (e instanceof DatasetLoadError) {
+    // No retry by itself: the user knows when the connection is back, and a corrupt file would
+    // only be fetched again and again.
+    return { type: 'error', name: e.name, message: e.message, hint: DATASET_RETRY_HINT };
+  }
   if (e instanceof RangeError) {
     return {
       type: 'error',

@@ -26,13 +26,15 @@ export function evaluationSize(testImages: number, subset: number | 'full'): num
 
 /**
  * Natural and certified accuracy on the first `subset` test images (or all), with every radius.
- * `onProgress` hears the images done after each batch.
+ * `onProgress` hears the images done after each batch; `yieldToEvents` runs after each batch, so
+ * that a full evaluation (minutes on the CPU backend) lets the worker's heartbeat through.
  */
 export async function evaluateRun(
   run: Run,
   subset: number | 'full',
   now: () => number,
   onProgress: (done: number) => void = () => {},
+  yieldToEvents: () => Promise<void> = async () => {},
 ): Promise<Evaluation> {
   const test = run.data.test;
   const n = evaluationSize(test.n, subset);
@@ -51,6 +53,7 @@ export async function evaluateRun(
       } finally {
         tf.dispose([batch.images, batch.labels]);
       }
+      await yieldToEvents();
     }
   } finally {
     evaluator.dispose();

@@ -27,6 +27,7 @@ import {
 } from './checkpoints.ts';
 import { StorageError, TrainerError, checkpointNotSavedEvent, errorEvent } from './errors.ts';
 import { evaluateRun, evaluationSize, samplesEvent } from './evaluation.ts';
+import { LayerGainWatch } from './layerGainWatch.ts';
 import { MetricsMeter, type PendingStep } from './metricsMeter.ts';
 import { ProgressReporter } from './progress.ts';
 import { type Run, checkMemory, createRun, disposeRun, validateConfig } from './run.ts';
@@ -60,6 +61,7 @@ export class Trainer {
   /** The current start(): loading, then the training loop. */
   private loop: Promise<void> | null = null;
   private readonly meter: MetricsMeter;
+  private readonly gains: LayerGainWatch;
   private evaluationRequest: number | 'full' | null = null;
   private lastCheckpointAt = 0;
   private loadedWaiters: (() => void)[] = [];
@@ -73,6 +75,7 @@ export class Trainer {
 
   constructor(private readonly deps: TrainerDeps) {
     this.meter = new MetricsMeter(deps.now);
+    this.gains = new LayerGainWatch(deps.emit);
   }
 
   get runState(): RunState {
@@ -86,6 +89,11 @@ export class Trainer {
   /** The model of the current run, for tests and exports. */
   get model() {
     return this.run?.model ?? null;
+  }
+
+  /** The current run's dataset, for audits of its model. */
+  get data(): LoadedDataset | null {
+    return this.run?.data ?? null;
   }
 
   /** Applies settings; a change to what defines the run (`sameRun`) discards the current one. */
@@ -158,8 +166,12 @@ export class Trainer {
     // Over only after the evaluation event: the page never shows neither the bar nor the result.
     const progress = this.progress('evaluation', images, 'images', EVAL_PROGRESS_MS);
     try {
-      const { summary, radii, predictions, labels } = await evaluateRun(run, subset, this.deps.now, (done) =>
-        progress.report(done),
+      const { summary, radii, predictions, labels } = await evaluateRun(
+        run,
+        subset,
+        this.deps.now,
+        (done) => progress.report(done),
+        this.deps.yieldToEvents,
       );
       run.evaluations.push(summary);
       // Copies: the event's arrays are transferred to the page, which detaches them here.
@@ -289,8 +301,21 @@ export class Trainer {
     return true;
   }
 
+  /**
+   * Per-layer gains every `steps` training steps (0: never), and one now: between the next two
+   * steps when training, else a full estimate on a snapshot, not awaited (the next command need
+   * not wait for it). Without a model, the first step of the next run answers.
+   */
+  watchLayerGains(steps: number): void {
+    this.gains.watch(steps);
+    const run = this.run;
+    if (!run || this.state === 'running' || this.state === 'loading') return;
+    void this.gains.estimateNow(run.model, run.step, run.data).catch((e) => this.deps.emit(errorEvent(e)));
+  }
+
   dispose(): void {
     this.discardRun();
+    this.gains.dispose();
   }
 
   /** The stored checkpoint, checked (`readCheckpoint`) before anything of the current run changes. */
@@ -366,6 +391,8 @@ export class Trainer {
           await this.evaluateBetweenSteps(subset);
         }
         if (checkpointNow) await this.saveCheckpoint();
+        // A failed refresh is reported; training goes on.
+        await this.gains.afterStep(run.model, run.step, run.data).catch((e) => this.deps.emit(errorEvent(e)));
         await this.deps.yieldToEvents();
       }
       if (!(await this.flushMetrics(run))) return;

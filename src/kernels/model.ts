@@ -112,16 +112,36 @@ export class SllModel {
   logits(images: tf.Tensor4D, scalings?: Scalings): tf.Tensor2D {
     return tf.tidy(() => {
       const t = scalings ?? this.computeScalings();
-      let x = padChannels(tf.mul(tf.sub(images, this.mean), this.invStd) as tf.Tensor4D, this.arch);
-      this.convs.forEach((c, i) => {
-        x = sllConvLayer(x, c.kernel, c.bias, t.conv[i]);
-      });
-      let h = this.poolAndFlatten(x);
-      this.denses.forEach((d, i) => {
-        h = sllDenseLayer(h, d.weight, d.bias, t.dense[i]);
-      });
-      return linearNormalized(h, this.lastWeight, this.lastBias);
+      return linearNormalized(this.features(images, t), this.lastWeight, this.lastBias);
     });
+  }
+
+  /** What each SLL layer receives for `images`, in layer order (as `sllLayerFunctions`); the caller disposes them. */
+  sllLayerInputs(images: tf.Tensor4D, scalings: Scalings): tf.Tensor[] {
+    const inputs: tf.Tensor[] = [];
+    tf.tidy(() => {
+      this.features(images, scalings, (x) => inputs.push(tf.keep(x)));
+    });
+    return inputs;
+  }
+
+  /** The trunk: normalised, padded images through every SLL layer; `observe` sees each layer's input. */
+  private features(
+    images: tf.Tensor4D,
+    t: Scalings,
+    observe: (x: tf.Tensor) => void = () => {},
+  ): tf.Tensor2D {
+    let x = padChannels(tf.mul(tf.sub(images, this.mean), this.invStd) as tf.Tensor4D, this.arch);
+    this.convs.forEach((c, i) => {
+      observe(x);
+      x = sllConvLayer(x, c.kernel, c.bias, t.conv[i]);
+    });
+    let h = this.poolAndFlatten(x);
+    this.denses.forEach((d, i) => {
+      observe(h);
+      h = sllDenseLayer(h, d.weight, d.bias, t.dense[i]);
+    });
+    return h;
   }
 
   /** Each SLL layer with the given scalings, on its own (input size: the arch's image size). */

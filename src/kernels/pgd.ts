@@ -7,15 +7,30 @@ import * as tf from '@tensorflow/tfjs';
 import { type Rng } from '../sll/rng.ts';
 
 export interface PgdOptions {
-  eps: number;
+  /** The L2 radius: one for the whole batch, or one per image (length N), as a bisection needs. */
+  eps: number | Float32Array;
   steps?: number;
-  /** Defaults to 2 * eps / steps. */
+  /** Defaults to 2 * eps / steps (per image when eps is). */
   stepSize?: number;
   rng: Rng;
+  /** Asked at every yield to the event loop; true ends the attack with a `PgdCancelledError`. */
+  shouldStop?: () => boolean;
+  /** Hears the number of steps done after each step. */
+  onStep?: (done: number) => void;
 }
 
-/** Scales each image's perturbation so that its L2 norm is at most eps. */
-function clampByNorm(delta: tf.Tensor4D, eps: number): tf.Tensor4D {
+/** The attack was stopped by its `shouldStop` before it finished. */
+export class PgdCancelledError extends Error {
+  override name = 'PgdCancelledError';
+}
+
+/** Least time between two yields to the event loop: short enough that a cancel acts at once. */
+const YIELD_MS = 25;
+
+type Radius = number | tf.Tensor4D;
+
+/** Scales each image's perturbation so that its L2 norm is at most its eps. */
+function clampByNorm(delta: tf.Tensor4D, eps: Radius): tf.Tensor4D {
   return tf.tidy(() => {
     const norms = tf.sqrt(tf.sum(tf.square(delta), [1, 2, 3], true));
     return tf.mul(delta, tf.minimum(1, tf.div(eps, tf.maximum(norms, 1e-12)))) as tf.Tensor4D;
@@ -26,6 +41,12 @@ function keepInImageRange(images: tf.Tensor4D, delta: tf.Tensor4D): tf.Tensor4D 
   return tf.tidy(() => tf.sub(tf.clipByValue(tf.add(images, delta), 0, 1), images) as tf.Tensor4D);
 }
 
+function perImageRadius(eps: number | Float32Array, n: number): Radius {
+  if (typeof eps === 'number') return eps;
+  if (eps.length !== n) throw new Error(`PGD needs one eps per image: got ${eps.length} for ${n} images`);
+  return tf.tensor4d(eps, [n, 1, 1, 1]);
+}
+
 /** Adversarial images for `logitsOf` (weights fixed) around `images [N, H, W, C]` in [0, 1]. */
 export async function pgdAttack(
   logitsOf: (x: tf.Tensor4D) => tf.Tensor2D,
@@ -33,12 +54,17 @@ export async function pgdAttack(
   labels: tf.Tensor1D,
   options: PgdOptions,
 ): Promise<tf.Tensor4D> {
-  const { eps, steps = 100, rng } = options;
-  const stepSize = options.stepSize ?? (2 * eps) / steps;
+  const { steps = 100, rng, shouldStop, onStep } = options;
+  const eps = perImageRadius(options.eps, images.shape[0]);
+  const stepSize: Radius =
+    options.stepSize ??
+    (typeof eps === 'number'
+      ? (2 * eps) / steps
+      : tf.tidy(() => tf.div(tf.mul(eps, 2), steps) as tf.Tensor4D));
   const nClassesProbe = tf.tidy(() => logitsOf(tf.slice(images, 0, 1)));
   const nClasses = nClassesProbe.shape[1];
   nClassesProbe.dispose();
-  const oneHot = tf.oneHot(tf.cast(labels, 'int32'), nClasses);
+  const oneHot = tf.tidy(() => tf.oneHot(tf.cast(labels, 'int32'), nClasses));
   const loss = (x: tf.Tensor4D) =>
     tf.losses.softmaxCrossEntropy(oneHot, logitsOf(x), undefined, undefined, tf.Reduction.SUM);
   const gradOf = tf.grad((x: tf.Tensor) => loss(x as tf.Tensor4D));
@@ -51,19 +77,29 @@ export async function pgdAttack(
     );
     return keepInImageRange(images, clampByNorm(tf.sub(u, images) as tf.Tensor4D, eps));
   });
-  for (let s = 0; s < steps; s++) {
-    const next = tf.tidy(() => {
-      const g = gradOf(tf.add(images, delta)) as tf.Tensor4D;
-      const gNorm = tf.sqrt(tf.sum(tf.square(g), [1, 2, 3], true));
-      const stepped = tf.add(delta, tf.mul(tf.div(g, tf.maximum(gNorm, 1e-12)), stepSize)) as tf.Tensor4D;
-      return clampByNorm(keepInImageRange(images, stepped), eps);
-    });
-    delta.dispose();
-    delta = next;
-    // Yield to the event loop now and then so that long attacks stay interruptible.
-    if (s % 10 === 9) await tf.nextFrame();
+  try {
+    let lastYield = performance.now();
+    for (let s = 0; s < steps; s++) {
+      const next = tf.tidy(() => {
+        const g = gradOf(tf.add(images, delta)) as tf.Tensor4D;
+        const gNorm = tf.sqrt(tf.sum(tf.square(g), [1, 2, 3], true));
+        const stepped = tf.add(delta, tf.mul(tf.div(g, tf.maximum(gNorm, 1e-12)), stepSize)) as tf.Tensor4D;
+        return clampByNorm(keepInImageRange(images, stepped), eps);
+      });
+      delta.dispose();
+      delta = next;
+      onStep?.(s + 1);
+      // Yield to the event loop now and then, so that a cancel (or a pause) can arrive.
+      if (performance.now() - lastYield >= YIELD_MS) {
+        await tf.nextFrame();
+        lastYield = performance.now();
+        if (shouldStop?.()) throw new PgdCancelledError('the attack was cancelled');
+      }
+    }
+    return tf.tidy(() => tf.clipByValue(tf.add(images, delta), 0, 1) as tf.Tensor4D);
+  } finally {
+    tf.dispose([delta, oneHot]);
+    if (typeof eps !== 'number') eps.dispose();
+    if (typeof stepSize !== 'number') stepSize.dispose();
   }
-  const adversarial = tf.tidy(() => tf.clipByValue(tf.add(images, delta), 0, 1) as tf.Tensor4D);
-  tf.dispose([delta, oneHot]);
-  return adversarial;
 }

@@ -3,6 +3,8 @@
 export const CIFAR_IMAGE_SIZE = 32;
 export const CIFAR_CHANNELS = 3;
 export const CIFAR_PIXELS = CIFAR_IMAGE_SIZE * CIFAR_IMAGE_SIZE * CIFAR_CHANNELS;
+/** The test split of CIFAR-10 and of CIFAR-100 alike. */
+export const CIFAR_TEST_IMAGES = 10_000;
 
 export const CIFAR10_CLASSES = [
   'airplane',

@@ -20,6 +20,7 @@ import type { BackendName } from '../sll/backendNames.ts';
 import type { LabelledCertificates } from '../sll/radii.ts';
 import { type TrainConfig, sameRun } from '../sll/trainConfig.ts';
 import { fitsBackend } from '../sll/memoryEstimate.ts';
+import { type AuditSlice, createAuditSlice } from './auditSlice.ts';
 import { pendingSettings } from './pending.ts';
 import { DEFAULT_SETTINGS, type Settings, depthOf, toTrainConfig } from './settings.ts';
 
@@ -68,9 +69,23 @@ export interface RunSlice {
   confirmation: Confirmation | null;
   /** Settings the user already agreed may replace the run (after a confirmed preset change). */
   acceptedDiscard: TrainConfig | null;
+  /** Whether the training worker answers (src/ui/workerWatchdog.ts), or another tab owns the run. */
+  worker: WorkerLink;
   applyEvent(event: WorkerEvent): void;
   dismissError(): void;
+  setWorkerLink(link: WorkerLink): void;
+  /**
+   * Replaces a worker that stopped answering with a new one. The page forgets the old worker's
+   * model and shows what the new one offers: the last checkpoint, to resume.
+   */
+  restartWorker(): void;
 }
+
+export type WorkerLink =
+  | { kind: 'answering' }
+  | { kind: 'silent'; seconds: number }
+  /** Another tab of this site holds the run (src/ui/runOwnership.ts); this one has no worker. */
+  | { kind: 'otherTab' };
 
 /** A long operation's progress: `done` of `total` units; over (and cleared) when they meet. */
 export interface Activity {
@@ -112,12 +127,14 @@ export interface ActionsSlice {
   importDataset(files: { name: string; bytes: Uint8Array }[]): void;
 }
 
-export type LabState = SettingsSlice & RunSlice & ActionsSlice;
+export type LabState = SettingsSlice & RunSlice & ActionsSlice & AuditSlice;
 
 /** Where commands go (the worker in the page, a recorder in tests) and what to do with exported weights. */
 export interface LabEnvironment {
   send(command: Command, transfer?: Transferable[]): void;
   saveFile(name: string, contents: string | Uint8Array, mimeType: string): void;
+  /** Terminates the worker and starts a new one (the page; tests need not). */
+  restartWorker?(): void;
 }
 
 const INITIAL_RUN = {
@@ -203,15 +220,19 @@ function withCertificates(s: EvaluationSummary, c: EvaluationCertificates | null
 
 export function createLabStore(env: LabEnvironment, initialSettings: Settings = DEFAULT_SETTINGS) {
   return createStore<LabState>()((set, get) => {
+    const audit = createAuditSlice(set, get, env.send);
     function startTraining(config: TrainConfig, isNew: boolean): void {
-      if (isNew)
+      if (isNew) {
         set({ metrics: [], evaluations: [], step: 0, etaSeconds: null, modelSource: { kind: 'new' } });
+        audit.modelReplaced();
+      }
       set({ modelConfig: config, resumable: null, error: null, acceptedDiscard: null });
       env.send({ type: 'configure', config });
       env.send({ type: 'start' });
     }
     function resetNow(): void {
       env.send({ type: 'reset' });
+      audit.modelReplaced();
       set({
         metrics: [],
         evaluations: [],
@@ -250,6 +271,8 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
       },
 
       ...INITIAL_RUN,
+      ...audit.slice,
+      worker: { kind: 'answering' },
       applyEvent(e) {
         switch (e.type) {
           case 'ready':
@@ -295,6 +318,7 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
             set({ resumable: { step: e.step, totalSteps: e.totalSteps, config: e.config } });
             return;
           case 'model':
+            audit.modelReplaced();
             // The page now describes this model: its settings, step and (from the history event) charts.
             set({
               modelConfig: e.config,
@@ -325,6 +349,7 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
             if (e.added) get().updateSettings({ dataset: e.added });
             return;
           case 'progress': {
+            audit.apply(e);
             const { type, ...activity } = e;
             // An operation that ends clears the display only if it is the one shown.
             if (e.done < e.total) set({ activity });
@@ -332,6 +357,13 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
             return;
           }
           case 'checkpoint':
+            return;
+          case 'inspection':
+          case 'attack':
+          case 'pgdCurve':
+          case 'auditEnded':
+          case 'layerGains':
+            audit.apply(e);
             return;
           case 'error':
             set({ error: { name: e.name, message: e.message, hint: e.hint } });
@@ -344,6 +376,12 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
       },
       dismissError() {
         set({ error: null });
+      },
+      setWorkerLink: (worker) => set({ worker }),
+      restartWorker() {
+        set({ ...INITIAL_RUN, worker: { kind: 'answering' } });
+        audit.workerReplaced();
+        env.restartWorker?.();
       },
 
       train() {

@@ -3,7 +3,7 @@ import { Accuracies } from './Accuracies.tsx';
 import { ArchitectureSummary } from './ArchitectureSummary.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { ModelBanner } from './ModelBanner.tsx';
-import { ErrorBanner, ResumeBanner } from './Banners.tsx';
+import { ErrorBanner, ResumeBanner, WorkerBanner } from './Banners.tsx';
 import { CertifiedCurve, RadiusHistogram } from './charts/Certification.tsx';
 import { AccuracyChart, LearningRateChart, LossChart, ThroughputChart } from './charts/TrainingCharts.tsx';
 import { Controls } from './Controls.tsx';
@@ -12,6 +12,11 @@ import { useLab } from './lab.ts';
 import { RunButtons } from './RunButtons.tsx';
 import { RunEstimate } from './RunEstimate.tsx';
 import { PaperTable } from './PaperTable.tsx';
+import { ImageExplorer } from './audit/ImageExplorer.tsx';
+import { LayerGainsChart } from './audit/LayerGainsChart.tsx';
+import { PgdCurvePanel } from './audit/PgdCurvePanel.tsx';
+import { SoundnessAlerts } from './audit/SoundnessAlerts.tsx';
+import './audit/audit.css';
 import { Samples } from './Samples.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { UrlNotice } from './UrlNotice.tsx';
@@ -58,6 +63,7 @@ export function App() {
           logit margin is a guaranteed L2 radius: no perturbation smaller than it can change the prediction.
         </p>
       </header>
+      <WorkerBanner />
       <ResumeBanner />
       <ModelBanner />
       <ErrorBanner />
@@ -76,8 +82,10 @@ export function App() {
           <FilesPanel />
         </aside>
         <div className="results">
+          <SoundnessAlerts />
           <Accuracies />
           <PaperTable />
+          <PgdCurvePanel />
           <div className="charts">
             <LossChart />
             <AccuracyChart />
@@ -85,7 +93,9 @@ export function App() {
             <CertifiedCurve />
             <LearningRateChart />
             <ThroughputChart />
+            <LayerGainsChart />
           </div>
+          <ImageExplorer />
           <Samples />
         </div>
       </main>

@@ -31,3 +31,27 @@ export function ResumeBanner() {
     </div>
   );
 }
+
+export function WorkerBanner() {
+  const worker = useLab((s) => s.worker);
+  const restart = useLab((s) => s.restartWorker);
+  if (worker.kind === 'otherTab') {
+    return (
+      <div className="banner info" role="status" data-testid="other-tab-banner">
+        This lab is open in another tab, which owns the run; training here is off. This tab takes over when
+        that one is closed.
+      </div>
+    );
+  }
+  if (worker.kind !== 'silent') return null;
+  return (
+    <div className="banner error" role="alert" data-testid="worker-silent-banner">
+      The training worker has not answered for {worker.seconds} s: the browser may have stopped it, or it is
+      stuck. A new worker resumes from the last checkpoint; steps after it are lost. If this one answers
+      again, this notice goes away.
+      <button className="primary" data-testid="restart-worker" onClick={restart}>
+        Start a new worker
+      </button>
+    </div>
+  );
+}

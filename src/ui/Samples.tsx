@@ -1,25 +1,13 @@
-import { memo, useEffect, useMemo, useRef } from 'react';
+import { memo, useMemo } from 'react';
+import { verdictOf } from '../store/auditFilters.ts';
 import { epsLabel } from './format.ts';
 import { useLab } from './lab.ts';
-
-function SampleImage(props: { pixels: Uint8Array; size: number; channels: number; alt: string }) {
-  const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    const ctx = ref.current?.getContext('2d');
-    if (!ctx) return;
-    const rgba = new ImageData(props.size, props.size);
-    for (let i = 0; i < props.size * props.size; i++) {
-      for (let c = 0; c < 3; c++)
-        rgba.data[4 * i + c] = props.pixels[i * props.channels + Math.min(c, props.channels - 1)];
-      rgba.data[4 * i + 3] = 255;
-    }
-    ctx.putImageData(rgba, 0, 0);
-  }, [props.pixels, props.size, props.channels]);
-  return <canvas ref={ref} width={props.size} height={props.size} role="img" aria-label={props.alt} />;
-}
+import { PixelImage } from './PixelImage.tsx';
 
 /** One test image and its verdict; memoised, so an eps step redraws only the cards it changes. */
 const SampleCard = memo(function SampleCard(props: {
+  index: number;
+  onOpen: (index: number) => void;
   pixels: Uint8Array;
   size: number;
   channels: number;
@@ -32,23 +20,36 @@ const SampleCard = memo(function SampleCard(props: {
 }) {
   const { radius, verdict } = props;
   return (
-    <figure className={`sample ${verdict}`} data-verdict={verdict}>
-      <SampleImage pixels={props.pixels} size={props.size} channels={props.channels} alt={props.trueName} />
-      <figcaption>
-        <div>true: {props.trueName}</div>
-        <div>pred: {props.predictedName ?? '—'}</div>
-        <div>r = {radius === null ? '—' : Number.isFinite(radius) ? radius.toFixed(3) : '∞'}</div>
-        <div className="verdict">
-          {props.certifiedAt !== null ? `✓ certified at ${props.certifiedAt}` : verdict}
-        </div>
-      </figcaption>
-    </figure>
+    <li>
+      <button
+        type="button"
+        className={`sample ${verdict}`}
+        data-verdict={verdict}
+        data-testid={`sample-${props.index}`}
+        onClick={() => props.onOpen(props.index)}
+        title={`Open test image ${props.index} in the explorer`}
+      >
+        <PixelImage pixels={props.pixels} size={props.size} channels={props.channels} alt={props.trueName} />
+        <span className="sample-caption">
+          <span>true: {props.trueName}</span>
+          <span>pred: {props.predictedName ?? '—'}</span>
+          <span>r = {radius === null ? '—' : Number.isFinite(radius) ? radius.toFixed(3) : '∞'}</span>
+          <span className="verdict">
+            {props.certifiedAt !== null ? `✓ certified at ${props.certifiedAt}` : verdict}
+          </span>
+        </span>
+      </button>
+    </li>
   );
 });
 
-/** Test images with their true and predicted class and certified radius, marked at the slider's eps. */
+/**
+ * Test images with their true and predicted class and certified radius, marked at the slider's eps;
+ * each card opens its image in the explorer.
+ */
 export function Samples() {
   const samples = useLab((s) => s.samples);
+  const inspectImage = useLab((s) => s.inspectImage);
   const latest = useLab((s) => s.evaluations.findLast((e) => e.radii.length > 0));
   const epsSteps = useLab((s) => s.settings.epsSteps);
   // One view per image, made once per set of samples: the cards' props stay equal across eps steps.
@@ -62,17 +63,19 @@ export function Samples() {
   return (
     <section className="panel samples" aria-label="Test samples" data-testid="samples">
       <h2>Test images</h2>
-      <div className="sample-grid">
+      <ul className="sample-grid">
         {Array.from(samples.labels, (label, i) => {
           const predicted = latest && i < latest.predictions.length ? latest.predictions[i] : null;
           const radius = latest && i < latest.radii.length ? latest.radii[i] : null;
-          const correct = predicted === label;
-          const certified = correct && radius !== null && radius > epsSteps / 255;
           const verdict =
-            predicted === null ? 'pending' : certified ? 'certified' : correct ? 'correct' : 'wrong';
+            predicted === null || radius === null
+              ? 'pending'
+              : verdictOf(predicted, label, radius, epsSteps / 255);
           return (
             <SampleCard
               key={i}
+              index={i}
+              onOpen={inspectImage}
               pixels={pixels[i]}
               size={size}
               channels={channels}
@@ -80,11 +83,11 @@ export function Samples() {
               predictedName={predicted === null ? null : classNames[predicted]}
               radius={radius}
               verdict={verdict}
-              certifiedAt={certified ? epsLabel(epsSteps) : null}
+              certifiedAt={verdict === 'certified' ? epsLabel(epsSteps) : null}
             />
           );
         })}
-      </div>
+      </ul>
     </section>
   );
 }

@@ -44,6 +44,12 @@ function describe(
       return { label: 'Loading weights', detail: 'reading the file into the network', measured: false };
     case 'restore':
       return { label: 'Restoring the checkpoint', detail: 'rebuilding the run', measured: false };
+    case 'audit':
+      return {
+        label: 'Auditing the certificates',
+        detail: `${count(a.done)} / ${count(a.total)} ${a.unit}`,
+        measured: true,
+      };
     default: {
       const unknown: never = a.task;
       return { label: String(unknown), detail: '', measured: false };

@@ -72,10 +72,9 @@ export const browserBackendProbe: BackendProbe = async (name, { forced }) => {
       const label = softwareChecked(gpuAdapterLabel(adapter.info ?? {}), forced);
       await start('webgpu');
       const device = (tf.backend() as unknown as { device: GpuDeviceLike }).device;
-      // 'destroyed' is tfjs letting the device go on purpose, not a failure.
-      const lost = device.lost.then((info) =>
-        info.reason === 'destroyed' ? new Promise<string>(() => {}) : info.message || 'no reason given',
-      );
+      // Any end of this device is a loss, `destroy()` included: neither tfjs (4.22 never destroys its
+      // device) nor the lab lets it go while the backend is in use.
+      const lost = device.lost.then((info) => info.message || info.reason || 'no reason given');
       return { adapter: label || 'WebGPU adapter (no details given)', lost };
     }
     case 'webgl': {

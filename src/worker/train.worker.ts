@@ -8,7 +8,7 @@ import { selectBackend } from '../engine/backends.ts';
 import { browserBackendProbe } from './browserBackends.ts';
 import { browserDataSource } from './browserData.ts';
 import { indexedDbCheckpointStore } from './indexedDbCheckpointStore.ts';
-import type { Command, WorkerEvent, WorkerInit } from '../protocol.ts';
+import type { Command, WorkerEvent, WorkerHeartbeat, WorkerInit } from '../protocol.ts';
 import { transferablesOf } from './transferables.ts';
 import { type BackendChoice } from '../sll/backendNames.ts';
 import { EngineHost } from '../engine/engineHost.ts';
@@ -25,6 +25,12 @@ const yieldToEvents = () =>
     waiting.push(resolve);
     channel.port2.postMessage(null);
   });
+
+// Runs between training steps and evaluation batches, which yield to the event loop; a worker that
+// is killed or stuck stops beating, and the page's watchdog says so.
+const HEARTBEAT_MS = 1000;
+const heartbeat: WorkerHeartbeat = { type: 'heartbeat' };
+setInterval(() => scope.postMessage(heartbeat), HEARTBEAT_MS);
 
 tf.enableProdMode();
 const datasets = indexedDbDatasetStore();

@@ -6,8 +6,7 @@
  * empty, unprintable or leaks an engine error, when it takes longer than the time limit, or when
  * the target's own check after it (the current model untouched) fails.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { collector } from '../helpers/gc.ts';
 import { type Mutated, type Rng, createRng } from './mutate.ts';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -88,17 +87,6 @@ export function refusalProblem(e: unknown, errors: ErrorClass[]): string | null 
     }
   }
   return null;
-}
-
-/** A full garbage collection, when this process lets one be forced. */
-function collector(): (() => void) | null {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as () => void) : null;
-  } catch {
-    return null;
-  }
 }
 
 const used = () => {

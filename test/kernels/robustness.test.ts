@@ -1,32 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { Adam } from '../../src/kernels/adam.ts';
 import { certifiedAccuracy } from '../../src/sll/certify.ts';
 import { Evaluator } from '../../src/kernels/evaluator.ts';
-import { SllModel } from '../../src/kernels/model.ts';
 import { pgdAttack } from '../../src/kernels/pgd.ts';
 import { createRng } from '../../src/sll/rng.ts';
 import { sllConvScaling } from '../../src/kernels/sllConv.ts';
 import { sllDenseScaling } from '../../src/kernels/sllDense.ts';
-import { smallArch } from '../helpers/tensors.ts';
-import { trainStep } from '../../src/kernels/training.ts';
+import { brightnessTrainedModel } from '../helpers/brightnessModel.ts';
 
 describe('PGD attack', () => {
   it('stays in the eps-ball and [0, 1], and never beats the certificate', async () => {
-    const arch = smallArch({ nClasses: 3, width: 4, convInnerDim: 4, denseInnerDim: 16 });
-    const model = SllModel.initialize(arch, 2);
-    const rng = createRng(3);
-    const n = 24;
     // Brightness decides the class, so a few steps give margins worth attacking.
-    const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
-    const pixels = Float32Array.from({ length: n * 8 * 8 * 3 }, (_, j) => {
-      const label = labels[Math.floor(j / (8 * 8 * 3))];
-      return Math.min(1, Math.max(0, 0.15 + 0.35 * label + 0.1 * rng.normal()));
-    });
-    const x = tf.tensor4d(pixels, [n, 8, 8, 3]);
-    const y = tf.tensor1d(labels, 'int32');
-    const adam = new Adam(model.variables);
-    for (let s = 0; s < 30; s++) tf.dispose(Object.values(trainStep(model, adam, x, y, 'xent', 0.01)));
+    const { model, x, y, labels } = brightnessTrainedModel(24);
+    const n = labels.length;
 
     const evaluator = await Evaluator.create(model);
     const clean = await evaluator.certifyBatch(x);
@@ -55,7 +41,6 @@ describe('PGD attack', () => {
     expect(stillRight).toBeLessThan(cleanRight);
     evaluator.dispose();
     tf.dispose([x, y, strong]);
-    adam.dispose();
     model.dispose();
   });
 });

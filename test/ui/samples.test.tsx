@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerEvent } from '../../src/protocol.ts';
 import { Samples } from '../../src/ui/Samples.tsx';
@@ -36,16 +36,18 @@ const EVALUATION = evaluationEvent({
   radii: [0.05, 0.3, Infinity, 108 / 255, 0.9, 0.1, 0.1, 0.1],
 });
 
+const cards = () => screen.getAllByRole('button');
+
 function verdicts(): (string | null)[] {
-  return screen.getAllByRole('figure').map((f) => f.getAttribute('data-verdict'));
+  return cards().map((f) => f.getAttribute('data-verdict'));
 }
 
 function verdictTexts(): (string | null)[] {
-  return screen.getAllByRole('figure').map((f) => f.querySelector('.verdict')?.textContent ?? null);
+  return cards().map((f) => f.querySelector('.verdict')?.textContent ?? null);
 }
 
 function captionLines(i: number): string[] {
-  const caption = screen.getAllByRole('figure')[i].querySelector('figcaption');
+  const caption = cards()[i].querySelector('.sample-caption');
   return [...(caption?.children ?? [])].map((d) => d.textContent ?? '');
 }
 
@@ -85,7 +87,7 @@ describe('Samples', () => {
     expect(captionLines(2)).toEqual(['true: bird', 'pred: bird', 'r = ∞', '✓ certified at 36/255']);
     expect(captionLines(3)[2]).toBe('r = 0.424');
     expect(captionLines(4)).toEqual(['true: deer', 'pred: truck', 'r = 0.900', 'wrong']);
-    expect(screen.getAllByRole('figure').map((f) => f.className)).toEqual([
+    expect(cards().map((f) => f.className)).toEqual([
       'sample correct',
       'sample certified',
       'sample certified',
@@ -125,6 +127,17 @@ describe('Samples', () => {
       evaluations: [{ step: 400, n: 500, naturalAccuracy: 0.9, certified: [], imagesPerSecond: 100 }],
     });
     expect(verdicts()).toEqual(['pending', 'pending', 'pending', 'pending', 'pending']);
+  });
+
+  it('opens a card in the explorer by click or keyboard: each card is a button', () => {
+    const { store, sent } = renderWithLab(<Samples />);
+    emit(store, samplesEvent());
+    fireEvent.click(screen.getByRole('button', { name: /true: bird/ }));
+    expect(sent).toEqual([{ type: 'audit', id: 1, job: { kind: 'inspect', index: 2 } }]);
+    const card = screen.getByTestId('sample-4');
+    card.focus();
+    expect(document.activeElement).toBe(card);
+    expect(card.getAttribute('type')).toBe('button');
   });
 
   it('paints each image from its own pixels, grey images as RGB', () => {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { layerLipschitzEstimates } from '../../kernels/lipschitz.ts';
 import { SllModel } from '../../kernels/model.ts';
+import { LIPSCHITZ_TOLERANCE } from '../../sll/auditDefaults.ts';
 import { CliError } from '../errors.ts';
 import { integerOption, weightsHelp, readWeightsFile } from '../io.ts';
 import { backendOption, startNodeBackend } from '../nodeBackend.ts';
@@ -23,8 +24,6 @@ ${weightsHelp(20)}
   --backend NAME    wasm (default) or cpu (tfjs's plain JavaScript backend, many times slower)
   --json            print a JSON array
   -h, --help        show this help`;
-
-export const LIPSCHITZ_TOLERANCE = 1e-4;
 
 export async function runLipschitz(
   argv: string[],

@@ -19,12 +19,15 @@ import {
   radiusHistogram,
   radiusQuantile,
 } from '../../sll/radii.ts';
+import type { PgdCurve } from '../../protocol.ts';
+import { ofHeldModel } from '../../store/auditSlice.ts';
 import { epsLabel, percent } from '../format.ts';
 import { useLab } from '../lab.ts';
 import {
   ChartFigure,
   DataTable,
   EpsMarker,
+  OverlayLine,
   PlotAreaProbe,
   type PlotGeometry,
   TICK,
@@ -211,32 +214,109 @@ const CurvePlot = memo(function CurvePlot(props: {
           formatter={(v) => [percent(Number(v)), 'certified']}
           labelFormatter={(v) => `ε = ${Math.round(Number(v) * 255)}/255 = ${Number(v).toFixed(3)}`}
         />
-        <Line dataKey="accuracy" stroke="#2ca02c" dot={false} isAnimationActive={false} />
+        <Line dataKey="accuracy" stroke={CURVE_COLOR} dot={false} isAnimationActive={false} />
         <PlotAreaProbe onChange={props.onGeometry} />
       </LineChart>
     </ResponsiveContainer>
   );
 });
 
-const CurveText = memo(function CurveText(props: { index: CertifiedIndex }) {
-  const rows = CURVE_TEXT_STEPS.map((k) => ({ k, accuracy: certifiedAccuracyAt(props.index, k / 255) }));
+const CURVE_COLOR = '#2ca02c';
+const SAME_IMAGES_COLOR = '#1f77b4';
+const PGD_COLOR = '#d62728';
+
+/**
+ * A PGD curve's two accuracies against eps over the same images: certified from their certified
+ * radii, and under PGD from their empirical radii (correct, and no adversarial image within eps).
+ */
+interface PgdOverlay {
+  curve: PgdCurve;
+  certified: CertifiedIndex;
+  pgd: CertifiedIndex;
+  certifiedPoints: { x: number; y: number }[];
+  pgdPoints: { x: number; y: number }[];
+}
+
+function pgdOverlay(curve: PgdCurve): PgdOverlay {
+  const { labels, predictions } = curve;
+  const certified = { labels, predictions, radii: curve.certifiedRadii };
+  const pgd = { labels, predictions, radii: curve.empiricalRadii };
+  const points = (c: typeof certified) => certifiedCurve(c).map((p) => ({ x: p.eps, y: p.accuracy }));
+  return {
+    curve,
+    certified: certifiedIndex(certified),
+    pgd: certifiedIndex(pgd),
+    certifiedPoints: points(certified),
+    pgdPoints: points(pgd),
+  };
+}
+
+const CurveText = memo(function CurveText(props: { index: CertifiedIndex; overlay: PgdOverlay | null }) {
+  const { overlay } = props;
+  const rows = CURVE_TEXT_STEPS.map((k) => ({
+    k,
+    accuracy: certifiedAccuracyAt(props.index, k / 255),
+    ...(overlay
+      ? {
+          sameImages: certifiedAccuracyAt(overlay.certified, k / 255),
+          pgd: certifiedAccuracyAt(overlay.pgd, k / 255),
+        }
+      : {}),
+  }));
+  const m = overlay?.curve.n.toLocaleString('en-US');
   return (
     <>
       <p>
         Certified accuracy falls from {percent(rows[0].accuracy)} at ε = 0 to {percent(rows.at(-1)?.accuracy)}{' '}
         at ε = 255/255.
+        {overlay
+          ? ` On the first ${m} test images, PGD accuracy (from each image's empirical radius) stays at or above their certified accuracy; the gap is the certificate's slack.`
+          : ''}
       </p>
       <DataTable
         caption="Certified accuracy at some ε"
         columns={[
           { key: 'k', label: 'ε', format: (k) => epsLabel(k) },
           { key: 'accuracy', label: 'certified accuracy', format: (v) => percent(v) },
+          ...(overlay
+            ? [
+                {
+                  key: 'sameImages',
+                  label: `certified, first ${m} images`,
+                  format: (v: number) => percent(v),
+                },
+                { key: 'pgd', label: `PGD, first ${m} images`, format: (v: number) => percent(v) },
+              ]
+            : []),
         ]}
         rows={rows}
       />
     </>
   );
 });
+
+/**
+ * The gap between the PGD and the certified curve at the slider's eps, drawn over the plot as a
+ * bracket with its size: the certificate's slack there.
+ */
+function SlackMarker(props: { geometry: PlotGeometry | null; overlay: PgdOverlay; eps: number }) {
+  const g = props.geometry;
+  if (!g) return null;
+  const pgd = certifiedAccuracyAt(props.overlay.pgd, props.eps);
+  const certified = certifiedAccuracyAt(props.overlay.certified, props.eps);
+  const t = g.xMax === g.xMin ? 0.5 : Math.min(1, Math.max(0, (props.eps - g.xMin) / (g.xMax - g.xMin)));
+  const top = g.y + g.height * (1 - Math.max(pgd, certified));
+  const height = g.height * Math.abs(pgd - certified);
+  return (
+    <div
+      className={t > 0.5 ? 'slack-marker before' : 'slack-marker'}
+      data-testid="pgd-slack-marker"
+      style={{ left: g.x + g.width * t, top, height }}
+    >
+      <span>slack {((pgd - certified) * 100).toFixed(1)} pts</span>
+    </div>
+  );
+}
 
 export function CertifiedCurve() {
   const latest = useLatestRadii();
@@ -247,21 +327,69 @@ export function CertifiedCurve() {
   const [geometry, setGeometry] = useState<PlotGeometry | null>(null);
   const eps = epsSteps / 255;
   const accuracy = index ? certifiedAccuracyAt(index, eps) : null;
+  const curve = useLab((s) => (ofHeldModel(s.audit.pgdCurve, s.audit) ? s.audit.pgdCurve.value : null));
+  const stale = useLab((s) => curve !== null && curve.step !== s.step);
+  const overlay = useMemo(() => (curve ? pgdOverlay(curve) : null), [curve]);
+  const m = overlay?.curve.n.toLocaleString('en-US');
   return (
     <ChartFigure
       testId="certified-curve"
-      caption="Certified accuracy against ε (from the radii, no retraining)"
+      caption={
+        <>
+          Certified accuracy against ε (from the radii, no retraining)
+          {overlay
+            ? `, and under PGD on the first ${m} test images (step ${overlay.curve.step}${stale ? ', an earlier step' : ''})`
+            : ''}
+        </>
+      }
       empty={index ? null : empty}
       height={HEIGHT}
-      text={index ? <CurveText index={index} /> : null}
+      text={index ? <CurveText index={index} overlay={overlay} /> : null}
+      data={{ 'data-pgd-images': overlay?.curve.n ?? 0 }}
+      legend={
+        overlay
+          ? [
+              {
+                label: `certified, latest evaluation (${latest?.n.toLocaleString('en-US')} images)`,
+                color: CURVE_COLOR,
+              },
+              { label: `certified, first ${m} images`, color: SAME_IMAGES_COLOR },
+              {
+                label: `PGD, first ${m} images (its gap to blue: the certificate's slack)`,
+                color: PGD_COLOR,
+              },
+            ]
+          : undefined
+      }
       overlay={
-        <EpsMarker
-          geometry={geometry}
-          value={eps}
-          label={`ε ${epsLabel(epsSteps)}: ${percent(accuracy)}`}
-          yFraction={accuracy}
-          testId="certified-curve-eps"
-        />
+        <>
+          {overlay ? (
+            <>
+              <OverlayLine
+                geometry={geometry}
+                points={overlay.certifiedPoints}
+                color={SAME_IMAGES_COLOR}
+                dots={false}
+                testId="certified-curve-same-images"
+              />
+              <OverlayLine
+                geometry={geometry}
+                points={overlay.pgdPoints}
+                color={PGD_COLOR}
+                dots={false}
+                testId="pgd-curve"
+              />
+              <SlackMarker geometry={geometry} overlay={overlay} eps={eps} />
+            </>
+          ) : null}
+          <EpsMarker
+            geometry={geometry}
+            value={eps}
+            label={`ε ${epsLabel(epsSteps)}: ${percent(accuracy)}`}
+            yFraction={accuracy}
+            testId="certified-curve-eps"
+          />
+        </>
       }
     >
       <CurvePlot data={data} onGeometry={setGeometry} />

@@ -134,6 +134,8 @@ export function ChartFigure(props: {
   overlay?: ReactNode;
   /** Series names and colours, in this order, under the drawing (one series needs none). */
   legend?: { label: string; color: string }[];
+  /** Visible content under the chart (or its placeholder): a verdict, a control. */
+  footer?: ReactNode;
   data?: Record<`data-${string}`, string | number>;
 }) {
   const captionId = useId();
@@ -155,6 +157,7 @@ export function ChartFigure(props: {
           </div>
         </>
       )}
+      {props.footer}
     </figure>
   );
 }
