@@ -1,23 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { memoryCheckpointStore } from '../../src/engine/checkpoints.ts';
 import { EngineHost } from '../../src/engine/engineHost.ts';
+import { toyHostDeps } from '../helpers/toyHost.ts';
 import type { Command, WorkerEvent } from '../../src/protocol.ts';
 import { PAPER_EPSILONS, certifiedAccuracy } from '../../src/sll/certify.ts';
-import { memoryDatasetStore } from '../helpers/memoryDatasetStore.ts';
-import { TOY_IMAGE_SIZE, toyConfig, toyData } from '../helpers/toyData.ts';
+import { TOY_IMAGE_SIZE, toyConfig } from '../helpers/toyData.ts';
 
 function host() {
   const events: WorkerEvent[] = [];
-  const h = new EngineHost({
-    post: (e) => events.push(e),
-    selectBackend: async () => ({ backend: 'cpu', adapter: null, fallbacks: [] }),
-    loadData: async () => toyData(),
-    store: memoryCheckpointStore(),
-    datasets: memoryDatasetStore(),
-    now: () => Date.now(),
-    yieldToEvents: () => new Promise((r) => setImmediate(r)),
-  });
+  const h = new EngineHost(toyHostDeps(events));
   const send = (c: Command) => h.handle(c);
   const until = async (pred: (e: WorkerEvent) => boolean) => {
     for (let i = 0; i < 4000 && !events.some(pred); i++) await new Promise((r) => setTimeout(r, 5));

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { backendOrder, selectBackend } from '../../src/engine/backends.ts';
-import { memoryDatasetStore } from '../helpers/memoryDatasetStore.ts';
 import { type CheckpointStore, memoryCheckpointStore } from '../../src/engine/checkpoints.ts';
 import type { Command, WorkerEvent } from '../../src/protocol.ts';
 import type { BackendName } from '../../src/sll/backendNames.ts';
 import type { TrainConfig } from '../../src/sll/trainConfig.ts';
-import { toyConfig, toyData } from '../helpers/toyData.ts';
+import { toyConfig } from '../helpers/toyData.ts';
 import { EngineHost } from '../../src/engine/engineHost.ts';
+import { toyHostDeps } from '../helpers/toyHost.ts';
 import { decodeOnnxModel } from '../helpers/onnx.ts';
 
 describe('backend selection', () => {
@@ -60,26 +60,24 @@ function host(options: { loseDeviceAtStep?: number; store?: CheckpointStore } = 
   const backends: string[] = [];
   let steps = 0;
   let loseDevice: (reason: string) => void = () => {};
-  const h = new EngineHost({
-    post: (e) => events.push(e),
-    selectBackend: async (choice, avoid) => {
-      backends.push(`${choice} avoid=${avoid.join(',')}`);
-      // The first backend's device goes away mid-run, as WebGPU's device.lost reports it.
-      const lost =
-        backends.length === 1 ? new Promise<string>((resolve) => (loseDevice = resolve)) : undefined;
-      return { backend: 'cpu', adapter: null, fallbacks: [], lost };
-    },
-    loadData: async () => toyData(),
-    store: options.store ?? memoryCheckpointStore(),
-    datasets: memoryDatasetStore(),
-    now: () => Date.now(),
-    // Called once after every training step.
-    yieldToEvents: async () => {
-      steps += 1;
-      if (steps === options.loseDeviceAtStep) loseDevice('the driver was reset');
-      await new Promise((r) => setImmediate(r));
-    },
-  });
+  const h = new EngineHost(
+    toyHostDeps(events, {
+      selectBackend: async (choice, avoid) => {
+        backends.push(`${choice} avoid=${avoid.join(',')}`);
+        // The first backend's device goes away mid-run, as WebGPU's device.lost reports it.
+        const lost =
+          backends.length === 1 ? new Promise<string>((resolve) => (loseDevice = resolve)) : undefined;
+        return { backend: 'cpu', adapter: null, fallbacks: [], lost };
+      },
+      ...(options.store ? { store: options.store } : {}),
+      // Called once after every training step.
+      yieldToEvents: async () => {
+        steps += 1;
+        if (steps === options.loseDeviceAtStep) loseDevice('the driver was reset');
+        await new Promise((r) => setImmediate(r));
+      },
+    }),
+  );
   const until = async (pred: (e: WorkerEvent) => boolean) => {
     for (let i = 0; i < 2000 && !events.some(pred); i++) await new Promise((r) => setTimeout(r, 5));
     return events.find(pred);

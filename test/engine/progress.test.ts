@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { memoryCheckpointStore } from '../../src/engine/checkpoints.ts';
 import { EngineHost } from '../../src/engine/engineHost.ts';
+import { toyHostDeps } from '../helpers/toyHost.ts';
 import { Trainer } from '../../src/engine/trainer.ts';
 import type { ProgressTask, WorkerEvent } from '../../src/protocol.ts';
-import { memoryDatasetStore } from '../helpers/memoryDatasetStore.ts';
 import { toyConfig, toyData } from '../helpers/toyData.ts';
 
 type Progress = Extract<WorkerEvent, { type: 'progress' }>;
@@ -100,15 +100,7 @@ describe('progress of long operations', () => {
 
   it('a weights load, then its full evaluation, and a checkpoint restore each report progress', async () => {
     const events: WorkerEvent[] = [];
-    const h = new EngineHost({
-      post: (e) => events.push(e),
-      selectBackend: async () => ({ backend: 'cpu', adapter: null, fallbacks: [] }),
-      loadData: async () => toyData(),
-      store: memoryCheckpointStore(),
-      datasets: memoryDatasetStore(),
-      now: slowClock(),
-      yieldToEvents: () => new Promise((r) => setImmediate(r)),
-    });
+    const h = new EngineHost(toyHostDeps(events, { now: slowClock() }));
     await h.init('cpu');
     await h.handle({ type: 'configure', config: toyConfig({ epochs: 1 }) });
     await h.handle({ type: 'start' });
