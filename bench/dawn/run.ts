@@ -1,13 +1,11 @@
-// The benchmark's WebGPU rows through Dawn in Node (the npm package `webgpu`, Dawn's own Node
-// binding; not a project dependency): how WebGPU was measured on a GPU server where headless
-// Chromium offered no hardware WebGPU adapter. Same tfjs WGSL kernels as in the browser, no browser.
-//   npm i --no-save webgpu && npx tsx bench/dawn/run.ts '<plan JSON: presets, batch, evalBatch,
-//     plan, formulations, requireAdapter>'
+// The benchmark's WebGPU rows through Dawn in Node (the optional npm package `webgpu`, Dawn's own
+// Node binding): how WebGPU was measured on a GPU server where headless Chromium offered no
+// hardware WebGPU adapter. Same WGSL programs as in the browser, no browser.
+//   npx tsx bench/dawn/run.ts '<plan JSON: presets, batch, evalBatch, plan, formulations, requireAdapter>'
 // Prints one JSON line per result, like bench/static. On a server without Node, carry Node's binary
 // and a bundle: npx esbuild bench/dawn/run.ts --bundle --platform=node --format=esm
 //   --external:webgpu --outfile=run.mjs (with a banner defining `require` via createRequire).
-import { create, globals } from 'webgpu';
-import type { GpuAdapterInfo } from '../../src/engine/backends.ts';
+import { installDawn } from '../../src/cli/dawn.ts';
 
 interface DawnPlan {
   presets: string[];
@@ -19,8 +17,7 @@ interface DawnPlan {
   requireAdapter?: string;
 }
 
-Object.assign(globalThis, globals);
-Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
+const gpu = await installDawn();
 
 // After navigator.gpu exists: tfjs registers its WebGPU backend only where it finds one.
 const tf = await import('@tensorflow/tfjs');
@@ -33,10 +30,6 @@ const { gpuAdapterLabel } = await import('../../src/engine/backends.ts');
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as DawnPlan;
 const print = (result: Record<string, unknown>) => console.log(JSON.stringify(result));
-interface DawnGpu {
-  requestAdapter(options: { powerPreference: string }): Promise<{ info?: GpuAdapterInfo } | null>;
-}
-const gpu = (globalThis.navigator as unknown as { gpu: DawnGpu }).gpu;
 const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
 const adapterName = adapter ? gpuAdapterLabel(adapter.info ?? {}) : 'none';
 print({ kind: 'started', backend: 'webgpu', adapter: adapterName });

@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ownedVariable } from './variables.ts';
+import { updatedMoments, updatedParam } from './webgpu/adamPrograms.ts';
+import { onWebGpu } from './webgpu/program.ts';
 
 export interface AdamConfig {
   beta1: number;
@@ -21,17 +23,109 @@ export interface AdamState {
   v: Float32Array[];
 }
 
-export class Adam {
+/** The numbers of one step, the same for every parameter. */
+interface StepCoefficients {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  stepSize: number;
+  sqrtCorrection2: number;
+}
+
+/** Where the moments live and how one parameter is updated: tfjs ops, or the WebGPU programs. */
+interface MomentStore {
+  update(i: number, p: tf.Variable, g: tf.Tensor, c: StepCoefficients): void;
+  read(): Promise<{ m: Float32Array[]; v: Float32Array[] }>;
+  write(m: Float32Array[], v: Float32Array[]): void;
+  dispose(): void;
+}
+
+const readAll = (xs: tf.Variable[]) => Promise.all(xs.map(async (x) => (await x.data()) as Float32Array));
+
+/** m and v as tensors shaped like the parameter, updated by tfjs ops on any backend. */
+class OpsMoments implements MomentStore {
   private readonly m: tf.Variable[];
   private readonly v: tf.Variable[];
+
+  constructor(params: tf.Variable[]) {
+    this.m = params.map((p) => ownedVariable(tf.zerosLike(p), false));
+    this.v = params.map((p) => ownedVariable(tf.zerosLike(p), false));
+  }
+
+  update(i: number, p: tf.Variable, g: tf.Tensor, c: StepCoefficients): void {
+    const m = tf.add(tf.mul(this.m[i], c.beta1), tf.mul(g, 1 - c.beta1));
+    const v = tf.add(tf.mul(this.v[i], c.beta2), tf.mul(tf.square(g), 1 - c.beta2));
+    const denom = tf.add(tf.div(tf.sqrt(v), c.sqrtCorrection2), c.epsilon);
+    p.assign(tf.sub(p, tf.mul(tf.div(m, denom), c.stepSize)));
+    this.m[i].assign(m);
+    this.v[i].assign(v);
+  }
+
+  async read() {
+    return { m: await readAll(this.m), v: await readAll(this.v) };
+  }
+
+  write(m: Float32Array[], v: Float32Array[]): void {
+    this.m.forEach((x, i) => x.assign(tf.tensor(m[i], x.shape)));
+    this.v.forEach((x, i) => x.assign(tf.tensor(v[i], x.shape)));
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m, ...this.v]);
+  }
+}
+
+/** `[m, v]` of each parameter in one flat tensor, updated by two WGSL programs (webgpu/adamPrograms.ts). */
+class PackedMoments implements MomentStore {
+  private readonly moments: tf.Variable<tf.Rank.R1>[];
+
+  constructor(params: tf.Variable[]) {
+    this.moments = params.map((p) => ownedVariable(tf.zeros([2 * p.size]), false));
+  }
+
+  update(i: number, p: tf.Variable, g: tf.Tensor, c: StepCoefficients): void {
+    const moments = updatedMoments(this.moments[i], g, c.beta1, c.beta2);
+    p.assign(updatedParam(p, moments, c.stepSize, c.sqrtCorrection2, c.epsilon));
+    this.moments[i].assign(moments);
+  }
+
+  async read() {
+    const packed = await readAll(this.moments);
+    return {
+      m: packed.map((x) => x.slice(0, x.length / 2)),
+      v: packed.map((x) => x.slice(x.length / 2)),
+    };
+  }
+
+  write(m: Float32Array[], v: Float32Array[]): void {
+    this.moments.forEach((x, i) => {
+      if (2 * m[i].length !== x.size || 2 * v[i].length !== x.size) {
+        throw new Error(
+          `optimizer slot ${i} has ${m[i].length} and ${v[i].length} values, the parameter ${x.size / 2}`,
+        );
+      }
+      const packed = new Float32Array(x.size);
+      packed.set(m[i]);
+      packed.set(v[i], m[i].length);
+      x.assign(tf.tensor1d(packed));
+    });
+  }
+
+  dispose(): void {
+    tf.dispose(this.moments);
+  }
+}
+
+export class Adam {
+  private readonly moments: MomentStore;
   private stepCount = 0;
 
+  /** On WebGPU the update runs as the lab's own programs; the state is the same either way. */
   constructor(
     private readonly params: tf.Variable[],
     private readonly config: AdamConfig = OFFICIAL_ADAM,
   ) {
-    this.m = params.map((p) => ownedVariable(tf.zerosLike(p), false));
-    this.v = params.map((p) => ownedVariable(tf.zerosLike(p), false));
+    this.moments = onWebGpu() ? new PackedMoments(params) : new OpsMoments(params);
   }
 
   get step(): number {
@@ -46,39 +140,35 @@ export class Adam {
     const { beta1, beta2, epsilon } = this.config;
     this.stepCount += 1;
     const t = this.stepCount;
-    const stepSize = lr / (1 - beta1 ** t);
-    const sqrtCorrection2 = Math.sqrt(1 - beta2 ** t);
+    const coefficients: StepCoefficients = {
+      beta1,
+      beta2,
+      epsilon,
+      stepSize: lr / (1 - beta1 ** t),
+      sqrtCorrection2: Math.sqrt(1 - beta2 ** t),
+    };
     tf.tidy(() => {
       this.params.forEach((p, i) => {
         const g = grads[i];
-        if (!g) return;
-        const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
-        const denom = tf.add(tf.div(tf.sqrt(v), sqrtCorrection2), epsilon);
-        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), stepSize)));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
+        if (g) this.moments.update(i, p, g, coefficients);
       });
     });
   }
 
   async exportState(): Promise<AdamState> {
-    const read = (xs: tf.Variable[]) => Promise.all(xs.map(async (x) => (await x.data()) as Float32Array));
-    return { step: this.stepCount, m: await read(this.m), v: await read(this.v) };
+    return { step: this.stepCount, ...(await this.moments.read()) };
   }
 
   importState(state: AdamState): void {
-    if (state.m.length !== this.m.length || state.v.length !== this.v.length) {
-      throw new Error(`optimizer state has ${state.m.length} slots, the model has ${this.m.length}`);
+    const slots = this.params.length;
+    if (state.m.length !== slots || state.v.length !== slots) {
+      throw new Error(`optimizer state has ${state.m.length} slots, the model has ${slots}`);
     }
-    tf.tidy(() => {
-      this.m.forEach((m, i) => m.assign(tf.tensor(state.m[i], m.shape)));
-      this.v.forEach((v, i) => v.assign(tf.tensor(state.v[i], v.shape)));
-    });
+    tf.tidy(() => this.moments.write(state.m, state.v));
     this.stepCount = state.step;
   }
 
   dispose(): void {
-    tf.dispose([...this.m, ...this.v]);
+    this.moments.dispose();
   }
 }

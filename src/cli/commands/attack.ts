@@ -8,13 +8,13 @@ import { createRng } from '../../sll/rng.ts';
 import { CliError } from '../errors.ts';
 import { EVALUATION_OPTIONS, IMAGE_HELP, certifyAll, imageBatch, loadImages } from '../images.ts';
 import { integerOption, weightsHelp, readWeightsFile } from '../io.ts';
-import { backendOption, startNodeBackend } from '../nodeBackend.ts';
+import { NODE_BACKEND_USAGE, backendOption, startNodeBackend } from '../nodeBackend.ts';
 import { Progress, type ProgressStream, processStderr, progressStream } from '../progress.ts';
 import { resolveArch } from './init.ts';
 import { parseEpsList } from '../eps.ts';
 
 export const ATTACK_HELP = `Usage: sll-lab attack --weights W.json (--images X.npy --labels Y.npy | --dataset cifar10 [--limit N])
-                      --eps E [--steps 100] [--seed S] [--backend wasm|cpu] [--json]
+                      --eps E [--steps 100] [--seed S] [--backend ${NODE_BACKEND_USAGE}] [--json]
 
 Empirical robustness: untargeted L2 PGD (random start, step 2*eps/steps, images kept in [0, 1]),
 as the official evaluation. Prints the accuracy under attack next to the certified accuracy at

@@ -10,13 +10,13 @@ import { createRng } from '../../sll/rng.ts';
 import { CliError } from '../errors.ts';
 import { IMAGE_HELP, IMAGE_OPTIONS, imageBatch, loadImages } from '../images.ts';
 import { integerOption, readWeightsFile, weightsHelp } from '../io.ts';
-import { backendOption, startNodeBackend } from '../nodeBackend.ts';
+import { NODE_BACKEND_USAGE, backendOption, startNodeBackend } from '../nodeBackend.ts';
 import { Progress, type ProgressStream, processStderr, progressStream } from '../progress.ts';
 import { resolveArch } from './init.ts';
 
 export const AUDIT_HELP = `Usage: sll-lab audit --weights W.json (--dataset cifar10 [--limit N] | --images X.npy --labels Y.npy)
                      [--steps ${PGD_STEPS}] [--bisection-steps ${CURVE_BISECTION.bisectionSteps}] [--rounds ${CURVE_BISECTION.rounds}] [--seed S]
-                     [--backend wasm|cpu] [--json]
+                     [--backend ${NODE_BACKEND_USAGE}] [--json]
 
 Audits the certificates (docs/audit.md): for each image its label, prediction, certified radius and
 empirical radius (the smallest radius at which L2 PGD changed a correct prediction, by bisection;

@@ -4,7 +4,7 @@ import { parseEpsList } from '../eps.ts';
 import { SllModel } from '../../kernels/model.ts';
 import { CliError } from '../errors.ts';
 import { integerOption, weightsHelp, readWeightsFile } from '../io.ts';
-import { backendOption, startNodeBackend } from '../nodeBackend.ts';
+import { NODE_BACKEND_USAGE, backendOption, startNodeBackend } from '../nodeBackend.ts';
 import { Progress, type ProgressStream, processStderr, progressStream } from '../progress.ts';
 import { resolveArch } from './init.ts';
 import { EVALUATION_OPTIONS, IMAGE_HELP, certifyAll, loadImages } from '../images.ts';
@@ -12,7 +12,7 @@ import { EVALUATION_OPTIONS, IMAGE_HELP, certifyAll, loadImages } from '../image
 export const CERTIFY_HELP = `Usage:
   sll-lab certify --weights W.json|W.pth --images X.npy [--labels Y.npy] [--eps LIST] [--json]
   sll-lab certify --weights W.json|W.pth --dataset cifar10 [--split test] [--limit N] [--eps LIST] [--json]
-                  [--backend wasm|cpu]
+                  [--backend ${NODE_BACKEND_USAGE}]
 
 Evaluates a network and certifies each prediction: the certified L2 radius of the predicted
 class (docs/math.md §4). With labels, prints natural accuracy and certified accuracy (a fraction

@@ -6,11 +6,11 @@ import { ONNX_OPSET } from '../../kernels/onnx/onnxGraph.ts';
 import { exportOnnx } from '../../kernels/onnx/exportOnnx.ts';
 import { CliError } from '../errors.ts';
 import { readWeightsFile } from '../io.ts';
-import { backendOption, startNodeBackend } from '../nodeBackend.ts';
+import { NODE_BACKEND_USAGE, backendOption, startNodeBackend } from '../nodeBackend.ts';
 
 export const EXPORT_FORMATS = ['onnx'] as const;
 
-export const EXPORT_HELP = `Usage: sll-lab export --weights W.json --out model.onnx [--format onnx] [--backend cpu|wasm]
+export const EXPORT_HELP = `Usage: sll-lab export --weights W.json --out model.onnx [--format onnx] [--backend ${NODE_BACKEND_USAGE}]
 
 Writes a network for inference elsewhere. ONNX (opset ${ONNX_OPSET}): input "images" float32
 [N, C, H, W] in [0, 1], output "logits" [N, classes]; the t-vectors are computed here, from the
@@ -21,7 +21,7 @@ Options:
   --weights FILE    sll-lab/weights v1 JSON
   --out FILE        where to write the model
   --format NAME     ${EXPORT_FORMATS.join(', ')} (default: from the extension of --out)
-  --backend NAME    cpu (default) or wasm: where the t-vectors are computed
+  --backend NAME    cpu (default), wasm or webgpu: where the t-vectors are computed
   -h, --help        show this help`;
 
 function exportFormat(format: string | undefined, out: string): (typeof EXPORT_FORMATS)[number] {

@@ -4,12 +4,12 @@ import { SllModel } from '../../kernels/model.ts';
 import { LIPSCHITZ_TOLERANCE } from '../../sll/auditDefaults.ts';
 import { CliError } from '../errors.ts';
 import { integerOption, weightsHelp, readWeightsFile } from '../io.ts';
-import { backendOption, startNodeBackend } from '../nodeBackend.ts';
+import { NODE_BACKEND_USAGE, backendOption, startNodeBackend } from '../nodeBackend.ts';
 import { Progress, type ProgressStream, processStderr, progressStream } from '../progress.ts';
 import { resolveArch } from './init.ts';
 
 export const LIPSCHITZ_HELP = `Usage: sll-lab lipschitz --weights W.json [--iterations 500] [--points 2]
-                         [--backend wasm|cpu] [--json]
+                         [--backend ${NODE_BACKEND_USAGE}] [--json]
 
 Checks that every SLL layer is 1-Lipschitz: power iteration on the gradient of
 ||f(c + v) - f(c)||^2 gives each layer's largest gain, at c = 0 with unit v (the official
@@ -21,7 +21,8 @@ Options:
 ${weightsHelp(20)}
   --iterations N    power-iteration steps per estimate (default 500, as the official tool)
   --points N        random centres per layer (default 2)
-  --backend NAME    wasm (default) or cpu (tfjs's plain JavaScript backend, many times slower)
+  --backend NAME    wasm (default), cpu (tfjs's plain JavaScript backend, many times slower) or
+                    webgpu (Dawn; docs/cli.md says how to run it without a GPU)
   --json            print a JSON array
   -h, --help        show this help`;
 

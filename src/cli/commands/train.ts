@@ -8,7 +8,7 @@ import type { TrainConfig } from '../../sll/trainConfig.ts';
 import type { LoadedDataset } from '../../data/dataset.ts';
 import { CliError } from '../errors.ts';
 import { integerOption } from '../io.ts';
-import { backendOption, startNodeBackend } from '../nodeBackend.ts';
+import { NODE_BACKEND_USAGE, backendOption, startNodeBackend } from '../nodeBackend.ts';
 import { nodeTrainer } from '../nodeTrainer.ts';
 import {
   type ProgressStream,
@@ -21,7 +21,7 @@ import { resolveArch } from './init.ts';
 
 export const TRAIN_HELP = `Usage: sll-lab train (--preset NAME | --arch FILE.json) --epochs N --out W.json
                      [--batch 64] [--loss xent] [--lr 0.01] [--no-augment] [--seed S]
-                     [--backend wasm|cpu] [--dataset cifar10] [--train-limit N] [--eval-subset N]
+                     [--backend ${NODE_BACKEND_USAGE}] [--dataset cifar10] [--train-limit N] [--eval-subset N]
                      [--with-optimizer] [--json]
 
 Trains with the official recipe (Adam 0.5/0.9, interp schedule, offset cross-entropy, CIFAR
@@ -37,7 +37,7 @@ Options:
   --lr X            peak learning rate (default ${OFFICIAL_LEARNING_RATE})
   --no-augment      train without augmentation
   --seed S          seed for initialisation, shuffling and augmentation (default 0)
-  --backend NAME    wasm (default) or cpu
+  --backend NAME    wasm (default), cpu or webgpu (Dawn; see docs/cli.md)
   --dataset NAME    cifar10 (default)
   --train-limit N   train on the first N training images only
   --eval-subset N   test images per evaluation (default 1000; the final one uses all)

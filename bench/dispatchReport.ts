@@ -1,0 +1,104 @@
+// Dispatches per training step and per certified batch by tfjs kernel, and the JavaScript time of a
+// step (enqueueing its work, without waiting for the GPU), per preset, on WebGPU through Dawn:
+//   npm run bench:dispatches -- [--presets tiny,lab,small] [--batch 64] [--steps 5] [--out FILE.json]
+// Without a GPU, set VK_ICD_FILENAMES (docs/performance.md): the counts are the same on any
+// adapter, while the JavaScript time on SwiftShader includes the software driver's work inside
+// each submit, so it is only an upper bound of what a real GPU would show.
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { startNodeBackend } from '../src/cli/nodeBackend.ts';
+import { Adam } from '../src/kernels/adam.ts';
+import { Evaluator } from '../src/kernels/evaluator.ts';
+import { SllModel } from '../src/kernels/model.ts';
+import { trainStep } from '../src/kernels/training.ts';
+import { isPresetName, presetArch } from '../src/sll/arch.ts';
+import { countDispatches } from './dispatches.ts';
+import { median } from './timing.ts';
+
+const { values } = parseArgs({
+  options: {
+    presets: { type: 'string', default: 'tiny,lab,small' },
+    batch: { type: 'string', default: '64' },
+    steps: { type: 'string', default: '5' },
+    out: { type: 'string' },
+  },
+});
+const batch = Number(values.batch);
+const steps = Number(values.steps);
+const ready = await startNodeBackend('webgpu');
+tf.enableProdMode();
+
+interface PresetDispatches {
+  preset: string;
+  trainDispatches: number;
+  trainKernels: number;
+  trainByKernel: Record<string, number>;
+  certifyDispatches: number;
+  certifyByKernel: Record<string, number>;
+  /** Median over `steps` steps of the synchronous part of a step: uploads, forward, backward, Adam. */
+  jsMsPerStep: number;
+  /** The same steps until their loss was read back. */
+  stepMs: number;
+}
+
+const rows: PresetDispatches[] = [];
+for (const preset of values.presets.split(',')) {
+  if (!isPresetName(preset)) throw new Error(`unknown preset ${preset}`);
+  const arch = presetArch(preset);
+  const model = SllModel.initialize(arch, 0);
+  const adam = new Adam(model.variables);
+  const shape: [number, number, number, number] = [batch, arch.imageSize, arch.imageSize, arch.inChannels];
+  const images = new Float32Array(shape.reduce((a, b) => a * b)).map((_, i) => (i % 251) / 251);
+  const labels = Int32Array.from({ length: batch }, (_, i) => i % arch.nClasses);
+  const jsMs: number[] = [];
+  const stepMs: number[] = [];
+  const step = async () => {
+    const start = performance.now();
+    const x = tf.tensor4d(images, shape);
+    const y = tf.tensor1d(labels, 'int32');
+    const { loss, correct } = trainStep(model, adam, x, y, 'xent', 0.01);
+    jsMs.push(performance.now() - start);
+    await loss.data();
+    stepMs.push(performance.now() - start);
+    tf.dispose([x, y, loss, correct]);
+  };
+  await step(); // compiles every program
+  const train = await countDispatches(step);
+  jsMs.length = stepMs.length = 0;
+  for (let i = 0; i < steps; i++) await step();
+  const evaluator = await Evaluator.create(model);
+  const certifyOnce = async () => {
+    const x = tf.tensor4d(images, shape);
+    await evaluator.certifyBatch(x);
+    x.dispose();
+  };
+  await certifyOnce();
+  const certify = await countDispatches(certifyOnce);
+  evaluator.dispose();
+  adam.dispose();
+  model.dispose();
+  const row: PresetDispatches = {
+    preset,
+    trainDispatches: train.dispatches ?? 0,
+    trainKernels: train.kernels,
+    trainByKernel: train.byKernel,
+    certifyDispatches: certify.dispatches ?? 0,
+    certifyByKernel: certify.byKernel,
+    jsMsPerStep: median(jsMs),
+    stepMs: median(stepMs),
+  };
+  rows.push(row);
+  console.log(
+    `${preset}: ${row.trainDispatches} dispatches per training step (${row.trainKernels} kernels), ` +
+      `${row.certifyDispatches} per certified batch; JavaScript ${row.jsMsPerStep.toFixed(1)} ms of a ` +
+      `${row.stepMs.toFixed(1)} ms step (batch ${batch})`,
+  );
+  const top = Object.entries(row.trainByKernel).sort((a, b) => b[1] - a[1]);
+  console.log(`  by kernel: ${top.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+}
+if (values.out) {
+  await writeFile(values.out, JSON.stringify({ adapter: ready.adapter, batch, rows }, null, 2) + '\n');
+  console.log(`wrote ${values.out}`);
+}
+process.exit(0);

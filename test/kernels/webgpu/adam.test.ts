@@ -1,0 +1,92 @@
+// Adam's WebGPU programs (src/kernels/webgpu/adamPrograms.ts) against the tfjs-ops update on the
+// CPU backend: same parameters, moments and exported state after several steps.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { Adam, type AdamState } from '../../../src/kernels/adam.ts';
+import { ownedVariable } from '../../../src/kernels/variables.ts';
+import { createRng } from '../../../src/sll/rng.ts';
+import { onBackend, startDawnWebgpu } from '../../helpers/dawn.ts';
+import { maxRelativeError } from '../../helpers/tensors.ts';
+
+const skipped = await startDawnWebgpu();
+
+/** Shapes like a conv kernel, a bias, a dense weight; the last has no gradient (as conv q). */
+const SHAPES = [[3, 3, 4, 5], [5], [70, 33], [7]];
+
+function values(seed: number, n: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform() * 2 - 1);
+}
+
+/** Runs `steps` Adam updates with seeded gradients; returns the parameters and the state. */
+async function run(steps: number, start?: AdamState) {
+  const params = SHAPES.map((shape, i) =>
+    ownedVariable(
+      tf.tensor(
+        values(
+          i,
+          shape.reduce((a, b) => a * b),
+        ),
+        shape,
+      ),
+    ),
+  );
+  const adam = new Adam(params);
+  if (start) adam.importState(start);
+  for (let s = 0; s < steps; s++) {
+    const grads = params.map((p, i) =>
+      i === SHAPES.length - 1 ? undefined : tf.tensor(values(100 * s + i, p.size), p.shape),
+    );
+    adam.apply(grads, 0.01 * (s + 1));
+    tf.dispose(grads.filter((g) => g !== undefined));
+  }
+  const result = {
+    params: await Promise.all(params.map(async (p) => (await p.data()) as Float32Array)),
+    state: await adam.exportState(),
+  };
+  adam.dispose();
+  tf.dispose(params);
+  return result;
+}
+
+describe.skipIf(skipped)('Adam on WebGPU', () => {
+  it('equals the tfjs-ops update on the CPU backend, parameters and moments', async () => {
+    const cpu = await onBackend('cpu', () => run(5));
+    const tensorsBefore = tf.memory().numTensors;
+    const gpu = await run(5);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(gpu.state.step).toBe(5);
+    SHAPES.forEach((_, i) => {
+      expect(maxRelativeError(gpu.params[i], cpu.params[i]), `param ${i}`).toBeLessThan(1e-6);
+      expect(maxRelativeError(gpu.state.m[i], cpu.state.m[i]), `m ${i}`).toBeLessThan(1e-6);
+      expect(maxRelativeError(gpu.state.v[i], cpu.state.v[i]), `v ${i}`).toBeLessThan(1e-6);
+    });
+    // The parameter without a gradient is untouched, its moments zero.
+    expect(gpu.params[3]).toEqual(values(3, 7));
+    expect(gpu.state.m[3]).toEqual(new Float32Array(7));
+  });
+
+  it('takes up a state exported on the CPU backend unchanged, and continues it as the CPU would', async () => {
+    const cpuTwo = await onBackend('cpu', () => run(2));
+    const gpuResumed = await run(0, cpuTwo.state);
+    expect(gpuResumed.state).toEqual(cpuTwo.state);
+    // Two more steps from that state on each backend give the same moments.
+    const cpuMore = await onBackend('cpu', () => run(2, cpuTwo.state));
+    const gpuMore = await run(2, cpuTwo.state);
+    expect(gpuMore.state.step).toBe(4);
+    SHAPES.forEach((_, i) => {
+      expect(maxRelativeError(gpuMore.state.m[i], cpuMore.state.m[i]), `m ${i}`).toBeLessThan(1e-6);
+      expect(maxRelativeError(gpuMore.state.v[i], cpuMore.state.v[i]), `v ${i}`).toBeLessThan(1e-6);
+    });
+  });
+
+  it('refuses a state whose slots do not fit the parameters', async () => {
+    const p = ownedVariable(tf.zeros([4]));
+    const adam = new Adam([p]);
+    expect(() => adam.importState({ step: 1, m: [new Float32Array(3)], v: [new Float32Array(3)] })).toThrow(
+      /slot 0/,
+    );
+    adam.dispose();
+    p.dispose();
+  });
+});
