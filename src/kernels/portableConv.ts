@@ -8,6 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { matMul2d } from './matMul.ts';
+import { im2colPatches } from './webgpu/im2colProgram.ts';
+import { onWebGpu } from './webgpu/program.ts';
 
 /** The filter that turns a conv2d into its adjoint: flip both spatial axes, swap in/out channels. */
 export function adjointFilter(filter: tf.Tensor4D): tf.Tensor4D {
@@ -42,21 +44,33 @@ export const filterGradientBySwap: FilterGradient = (x, dy, kh, kw, pad) =>
   });
 
 /**
- * The same gradient as one matMul: the k*k shifted windows of the padded input side by side
- * (`[N*Ho*Wo, k*k*c]`, im2col) times dy (`[N*Ho*Wo, o]`). The reduction over the batch and the
- * pixels is the matMul's inner dimension, which GPU matMul kernels split across workgroups, where
- * the swapped conv gives each of the k*k*c*o outputs one long serial loop.
+ * im2col by tfjs ops: the k*k shifted windows of the padded input side by side, `[N*Ho*Wo, k*k*c]`
+ * (on WebGPU one program does it: webgpu/im2colProgram.ts).
  */
-export const filterGradientByIm2col: FilterGradient = (x, dy, kh, kw, pad) =>
-  tf.tidy(() => {
-    const [n, ho, wo, o] = dy.shape;
-    const c = x.shape[3];
+export function im2colByOps(x: tf.Tensor4D, kh: number, kw: number, pad: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    const [ho, wo] = [h + 2 * pad - kh + 1, w + 2 * pad - kw + 1];
     const xPadded = padSpatial(x, pad);
     const windows: tf.Tensor4D[] = [];
     for (let u = 0; u < kh; u++) {
       for (let v = 0; v < kw; v++) windows.push(tf.slice(xPadded, [0, u, v, 0], [n, ho, wo, c]));
     }
-    const patches = tf.reshape(tf.concat(windows, 3), [n * ho * wo, kh * kw * c]) as tf.Tensor2D;
+    return tf.reshape(tf.concat(windows, 3), [n * ho * wo, kh * kw * c]);
+  });
+}
+
+/**
+ * The same gradient as one matMul: im2col patches (`[N*Ho*Wo, k*k*c]`) times dy (`[N*Ho*Wo, o]`).
+ * The reduction over the batch and the pixels is the matMul's inner dimension, which GPU matMul
+ * kernels split across workgroups, where the swapped conv gives each of the k*k*c*o outputs one
+ * long serial loop.
+ */
+export const filterGradientByIm2col: FilterGradient = (x, dy, kh, kw, pad) =>
+  tf.tidy(() => {
+    const [n, ho, wo, o] = dy.shape;
+    const c = x.shape[3];
+    const patches = onWebGpu() ? im2colPatches(x, kh, kw, pad) : im2colByOps(x, kh, kw, pad);
     const grad = matMul2d(patches, tf.reshape(dy, [n * ho * wo, o]) as tf.Tensor2D, true, false);
     return tf.reshape(grad, [kh, kw, c, o]) as tf.Tensor4D;
   });

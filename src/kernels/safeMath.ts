@@ -17,3 +17,12 @@ export function safeDivide(num: tf.Tensor, den: tf.Tensor): tf.Tensor {
     return tf.mul(tf.div(num, tf.add(den, tf.sub(1, positive))), positive);
   });
 }
+
+/**
+ * `|x|` whose gradient is `sign(x)`, 0 at 0 as in PyTorch (tfjs's Abs gives -1 there, which would
+ * hand a dead output channel a gradient the authors' code does not). Exact: sign is -1, 0 or 1, and
+ * tfjs gives Sign a zero gradient.
+ */
+export function absWithSignGradient(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(x, tf.sign(x)));
+}

@@ -3,7 +3,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { adjointFilter, portableConv2d } from './portableConv.ts';
-import { safeDivide } from './safeMath.ts';
+import { absWithSignGradient, safeDivide } from './safeMath.ts';
+import { convScalingOnWebGpu } from './webgpu/convScalingPrograms.ts';
+import { onWebGpu } from './webgpu/program.ts';
 
 /**
  * Scaling vector `t_i = 1 / sum_{j,u,v} |KtK[i, j, u, v]|` with `KtK = conv2d(K, K, padding k-1)`.
@@ -11,12 +13,17 @@ import { safeDivide } from './safeMath.ts';
  * left out here, which also means |q| > 88 cannot overflow into NaN.
  */
 export function sllConvScaling(kernel: tf.Tensor4D): tf.Tensor1D {
+  return onWebGpu() ? convScalingOnWebGpu(kernel) : convScalingByOps(kernel);
+}
+
+/** The scaling by tfjs ops, on every backend but WebGPU (where webgpu/convScalingPrograms.ts runs). */
+export function convScalingByOps(kernel: tf.Tensor4D): tf.Tensor1D {
   return tf.tidy(() => {
     const k = kernel.shape[0];
     // The kernel seen as `inner` images of size k x k with `cin` channels.
     const kernelImages = tf.transpose(kernel, [3, 0, 1, 2]) as tf.Tensor4D;
     const ktk = portableConv2d(kernelImages, kernel, k - 1);
-    const rowSums = tf.sum(tf.abs(ktk), [1, 2, 3]);
+    const rowSums = tf.sum(absWithSignGradient(ktk), [1, 2, 3]);
     return safeDivide(tf.onesLike(rowSums), rowSums) as tf.Tensor1D;
   });
 }

@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gramMatrix, matMul2d } from './matMul.ts';
-import { positiveMask, safeDivide } from './safeMath.ts';
+import { absWithSignGradient, positiveMask, safeDivide } from './safeMath.ts';
 
 /** A float32-safe stand-in for -infinity in masked maxima. */
 const NEGATIVE_HUGE = -1e30;
@@ -16,7 +16,7 @@ const NEGATIVE_HUGE = -1e30;
  */
 export function sllDenseScaling(weight: tf.Tensor2D, q: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
-    const gram = tf.abs(gramMatrix(weight));
+    const gram = absWithSignGradient(gramMatrix(weight));
     const nonzero = positiveMask(gram);
     const offMask = tf.mul(tf.sub(nonzero, 1), -NEGATIVE_HUGE); // 0 where kept, -1e30 where masked
     const qCols = tf.reshape(q, [1, -1]);
