@@ -11,7 +11,7 @@ export const NODE_BACKEND_USAGE = NODE_BACKENDS.join('|');
 /** `--backend` as the user gave it, or a message saying what it may be. */
 export function backendOption(value: string): NodeBackendName {
   if (!(NODE_BACKENDS as readonly string[]).includes(value))
-    throw new CliError(`--backend must be ${NODE_BACKENDS.join(', ')}, got "${value}"`);
+    throw new CliError(`--backend must be wasm, cpu or webgpu, got "${value}"`);
   return value as NodeBackendName;
 }
 

@@ -115,7 +115,7 @@ describe('sll-lab certify', () => {
     expect(maxRelativeError(wasm.logits.flat(), cpu.logits.flat())).toBeLessThan(1e-5);
     const bad = await runCli('certify', '--weights', weights, '--images', x, '--backend', 'gpu');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--backend must be wasm or cpu, got "gpu"/);
+    expect(bad.stderr).toMatch(/--backend must be wasm, cpu or webgpu, got "gpu"/);
   });
 
   it('omits accuracies without labels and uses the paper epsilons by default', async () => {

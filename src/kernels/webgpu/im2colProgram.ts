@@ -12,7 +12,7 @@ export function im2colPatches(x: tf.Tensor4D, kh: number, kw: number, pad: numbe
   const wo = w + 2 * pad - kw + 1;
   // Shapes are fixed for a model, so they are constants of the shader rather than uniforms.
   const program = elementwiseProgram(
-    `sll_im2col_${kh}_${kw}_${pad}`,
+    `sll_im2col_${[n, h, w, c, kh, kw, pad].join('_')}`,
     ['images'],
     [n * ho * wo, kh * kw * c],
     '',

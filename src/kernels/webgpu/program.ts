@@ -31,7 +31,11 @@ interface WebGpuRunner {
 
 const WORKGROUP_SIZE = 64;
 
-/** A program with one invocation per output element, `main(index)`; tfjs splits big dispatches. */
+/**
+ * A program with one invocation per output element, `main(index)`; tfjs splits big dispatches.
+ * tfjs caches compiled pipelines by `shaderKey` plus the ranks (not the sizes) of the shapes, so
+ * every number written into `body` must also be in `shaderKey`, or another shape reuses the code.
+ */
 export function elementwiseProgram(
   shaderKey: string,
   variableNames: string[],

@@ -25,6 +25,8 @@ function randomTensor(shape: number[], seed: number): tf.Tensor {
 /** Odd sizes on purpose: rows and columns that are not multiples of a workgroup, non-square images. */
 const CASES = [
   { x: [2, 5, 7, 3], k: 3, pad: 1 },
+  // Same rank, k and pad, other sizes: the shader must not be reused from the case above.
+  { x: [1, 6, 6, 4], k: 3, pad: 1 },
   { x: [3, 4, 4, 6], k: 3, pad: 2 },
   { x: [1, 6, 5, 2], k: 5, pad: 2 },
   { x: [2, 3, 3, 4], k: 1, pad: 0 },
