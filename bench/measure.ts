@@ -13,7 +13,7 @@ import { createRng } from '../src/sll/rng.ts';
 import { trainStep } from '../src/kernels/training.ts';
 import { measureBreakdown, type TimeBreakdown } from './breakdown.ts';
 import { countDispatches } from './dispatches.ts';
-import { type TimingPlan, timeInterleaved, timeRuns } from './timing.ts';
+import { type TimingPlan, median, timeInterleaved, timeRuns } from './timing.ts';
 
 export interface MeasureOptions {
   preset: PresetName;
@@ -34,6 +34,9 @@ export interface Measurement {
   /** Median training step: upload of the batch, forward, backward, Adam, loss read back. */
   stepMs: number;
   stepSamplesMs: number[];
+  /** Median of the step's synchronous part: the JavaScript that enqueues its work on a GPU backend
+   * (on CPU and WASM the whole computation; on a software GPU it includes the driver's work). */
+  jsMsPerStep: number;
   trainImagesPerSec: number;
   /** The official augmentation of one batch (crop, flip, colour jitter), done before each step. */
   augmentMs: number;
@@ -75,16 +78,20 @@ export async function measure(options: MeasureOptions): Promise<Measurement> {
   const test = randomBatch(evalBatch, arch.imageSize, arch.inChannels, 2);
   try {
     // As the worker does: the batch is uploaded for every step, and only the loss is read back.
+    const jsMs: number[] = [];
     const step = async () => {
+      const start = performance.now();
       const x = tf.tensor4d(train.images, train.shape);
       const y = tf.tensor1d(train.labels, 'int32');
       const { loss, correct } = trainStep(model, adam, x, y, 'xent', 0.01);
+      jsMs.push(performance.now() - start);
       await loss.data();
       tf.dispose([x, y, loss, correct]);
     };
     // The first step compiles every shader: count dispatches and peak memory on it, untimed.
     const profile = await countDispatches(step);
     const stepTiming = await timeRuns(step, plan);
+    const jsMsPerStep = median(jsMs.slice(-stepTiming.samplesMs.length));
 
     const augmentRandom = createRng(3).uniform;
     const augment = await timeRuns(
@@ -124,6 +131,7 @@ export async function measure(options: MeasureOptions): Promise<Measurement> {
       batch,
       stepMs: stepTiming.medianMs,
       stepSamplesMs: stepTiming.samplesMs,
+      jsMsPerStep,
       trainImagesPerSec: (batch / stepTiming.medianMs) * 1000,
       augmentMs: augment.medianMs,
       evalBatch,

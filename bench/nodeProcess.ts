@@ -8,8 +8,9 @@ import type { ConvShape } from './convShape.ts';
 import type { FormulationTiming } from './formulations.ts';
 import type { Measurement, MeasureOptions } from './measure.ts';
 import type { TimingPlan } from './timing.ts';
+import type { NodeBackendName } from '../src/cli/nodeBackend.ts';
 
-export type NodeRequest = { backend: 'cpu' | 'wasm' } & (
+export type NodeRequest = { backend: NodeBackendName } & (
   { type: 'measure'; options: MeasureOptions } | { type: 'formulations'; shape: ConvShape; plan: TimingPlan }
 );
 

@@ -3,7 +3,8 @@
 //
 // Options (environment):
 //   BENCH_PRESETS=tiny,lab,small
-//   BENCH_TARGETS=node-cpu,node-wasm,chromium-wasm,chromium-webgl,chromium-webgpu (chromium-cpu too)
+//   BENCH_TARGETS=node-cpu,node-wasm,chromium-wasm,chromium-webgl,chromium-webgpu (chromium-cpu and
+//   node-webgpu, WebGPU through Dawn, too)
 //   BENCH_BATCH=64  BENCH_EVAL_BATCH=250  BENCH_STEPS=5 (timed runs)  BENCH_BUDGET_S=15 (per measurement)
 //   BENCH_MAX_STEP_S=60 (skip a row whose predicted step is longer)  BENCH_PYTORCH=off
 //   BENCH_OUT=bench/results/latest.json
@@ -19,6 +20,7 @@ import { labLayerShape } from './convShape.ts';
 import type { FormulationTiming } from './formulations.ts';
 import type { Measurement, MeasureOptions } from './measure.ts';
 import { inChildProcess } from './nodeProcess.ts';
+import { NODE_BACKENDS, NODE_BACKEND_USAGE, type NodeBackendName } from '../src/cli/nodeBackend.ts';
 import { measurePytorch, torchVersion } from './pytorch.ts';
 import {
   type BenchRow,
@@ -44,7 +46,7 @@ const targets: Target[] = list(
 ).map((t) => {
   const [runtime, backend] = t.split('-');
   if ((runtime !== 'node' && runtime !== 'chromium') || !BACKEND_NAMES.includes(backend as BackendName))
-    throw new Error(`BENCH_TARGETS: ${t} is not node-{cpu,wasm} or chromium-{webgpu,webgl,wasm,cpu}`);
+    throw new Error(`BENCH_TARGETS: ${t} is not node-{cpu,wasm,webgpu} or chromium-{webgpu,webgl,wasm,cpu}`);
   return { runtime, backend: backend as BackendName };
 });
 const batch = number(env.BENCH_BATCH, 64);
@@ -142,8 +144,9 @@ async function runTarget(
 // Each Node measurement runs in its own process: see bench/nodeChild.ts.
 const nodeTimeoutMs = 30 * budgetMs + 20 * maxStepMs;
 for (const target of targets.filter((t) => t.runtime === 'node')) {
-  const backend = target.backend;
-  if (backend !== 'cpu' && backend !== 'wasm') throw new Error('Node runs cpu and wasm only');
+  if (!(NODE_BACKENDS as readonly string[]).includes(target.backend))
+    throw new Error(`Node runs ${NODE_BACKEND_USAGE} only`);
+  const backend = target.backend as NodeBackendName;
   console.log(`node-${backend} convolution formulations...`);
   let adapter: string | null = null;
   try {
