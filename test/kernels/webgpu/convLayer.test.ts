@@ -1,0 +1,65 @@
+// The SLL conv layer on WebGPU, with its elementwise programs (src/kernels/webgpu/convLayerPrograms.ts),
+// against the tfjs ops on the CPU backend: the value and the gradients for x, K, b and t.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { sllConvLayer } from '../../../src/kernels/sllConv.ts';
+import { createRng } from '../../../src/sll/rng.ts';
+import { onBackend, startDawnWebgpu } from '../../helpers/dawn.ts';
+import { maxRelativeError } from '../../helpers/tensors.ts';
+
+const skipped = await startDawnWebgpu();
+
+function values(n: number, seed: number, scale = 1): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => (rng.uniform() * 2 - 1) * scale);
+}
+
+/** `[x, K, b, t]`: the bias and t are wide enough that some pre-activations are negative. */
+function inputs(n: number, size: number, c: number, inner: number, k: number) {
+  return [
+    [values(n * size * size * c, 1), [n, size, size, c]],
+    [values(k * k * c * inner, 2, 0.5), [k, k, c, inner]],
+    [values(inner, 3, 0.5), [inner]],
+    [values(inner, 4).map(Math.abs), [inner]],
+  ] as const;
+}
+
+async function layerAndGradients(data: ReturnType<typeof inputs>) {
+  const [x, kernel, bias, scaling] = data.map(([v, shape]) => tf.tensor(v, [...shape]));
+  const weights = tf.tensor(values(x.size, 5), x.shape);
+  const f = (a: tf.Tensor, k: tf.Tensor, b: tf.Tensor, t: tf.Tensor) =>
+    tf.sum(
+      tf.mul(sllConvLayer(a as tf.Tensor4D, k as tf.Tensor4D, b as tf.Tensor1D, t as tf.Tensor1D), weights),
+    );
+  const { value, grads } = tf.valueAndGrads(f)([x, kernel, bias, scaling]);
+  const out = sllConvLayer(
+    x as tf.Tensor4D,
+    kernel as tf.Tensor4D,
+    bias as tf.Tensor1D,
+    scaling as tf.Tensor1D,
+  );
+  const result = { out: await out.data(), grads: await Promise.all(grads.map((g) => g.data())) };
+  tf.dispose([x, kernel, bias, scaling, weights, value, grads, out]);
+  return result;
+}
+
+describe.skipIf(skipped)('the SLL conv layer on WebGPU', () => {
+  it.each([
+    [2, 5, 3, 4, 3],
+    [1, 6, 4, 4, 1],
+    [3, 4, 2, 5, 5],
+  ])(
+    'batch %i, %ix%i images with %i channels, %i inner, kernel %i: value and gradients',
+    async (n, size, c, inner, k) => {
+      const data = inputs(n, size, c, inner, k);
+      const cpu = await onBackend('cpu', () => layerAndGradients(data));
+      const before = tf.memory().numTensors;
+      const gpu = await layerAndGradients(data);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(maxRelativeError(gpu.out, cpu.out)).toBeLessThan(1e-5);
+      ['x', 'K', 'b', 't'].forEach((name, i) =>
+        expect(maxRelativeError(gpu.grads[i], cpu.grads[i]), `d${name}`).toBeLessThan(1e-4),
+      );
+    },
+  );
+});
