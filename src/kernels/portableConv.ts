@@ -8,11 +8,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { matMul2d } from './matMul.ts';
+import { adjointFilterOnWebGpu } from './webgpu/adjointFilterProgram.ts';
 import { im2colPatches } from './webgpu/im2colProgram.ts';
 import { onWebGpu } from './webgpu/program.ts';
 
 /** The filter that turns a conv2d into its adjoint: flip both spatial axes, swap in/out channels. */
 export function adjointFilter(filter: tf.Tensor4D): tf.Tensor4D {
+  if (onWebGpu()) return adjointFilterOnWebGpu(filter);
   return tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
 }
 

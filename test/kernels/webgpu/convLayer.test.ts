@@ -49,7 +49,7 @@ describe.skipIf(skipped)('the SLL conv layer on WebGPU', () => {
     [1, 6, 4, 4, 1],
     [3, 4, 2, 5, 5],
   ])(
-    'batch %i, %ix%i images with %i channels, %i inner, kernel %i: value and gradients',
+    'batch %i, %i-pixel images, %i channels, %i inner, kernel %i: value and gradients',
     async (n, size, c, inner, k) => {
       const data = inputs(n, size, c, inner, k);
       const cpu = await onBackend('cpu', () => layerAndGradients(data));

@@ -1,8 +1,9 @@
-// The im2col program (src/kernels/webgpu/im2colProgram.ts) against the tfjs ops on the CPU backend,
-// and the filter gradient built on it against tfjs's own Conv2DBackpropFilter there.
+// The im2col and adjoint-filter programs (src/kernels/webgpu/) against the tfjs ops on the CPU backend,
+// and the filter gradient built on im2col against tfjs's own Conv2DBackpropFilter there.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import {
+  adjointFilter,
   filterGradientByIm2col,
   filterGradientNative,
   im2colByOps,
@@ -58,4 +59,25 @@ describe.skipIf(skipped)('im2col on WebGPU', () => {
       tf.dispose([images, dy]);
     },
   );
+});
+
+describe.skipIf(skipped)('the adjoint filter on WebGPU', () => {
+  it.each([
+    [3, 3, 4, 5],
+    [5, 5, 2, 3],
+    [1, 1, 6, 4],
+  ])('filter [%i, %i, %i, %i]: the ops value exactly, and its own gradient', async (...shape) => {
+    const filter = randomTensor(shape, 4) as tf.Tensor4D;
+    const weights = randomTensor([shape[0], shape[1], shape[3], shape[2]], 5);
+    const f = (x: tf.Tensor) => tf.sum(tf.mul(adjointFilter(x as tf.Tensor4D), weights));
+    const expected = await onBackend('cpu', async () => ({
+      value: await adjointFilter(filter).data(),
+      grad: await tf.grad(f)(filter).data(),
+    }));
+    const value = adjointFilter(filter);
+    const grad = tf.grad(f)(filter);
+    expect(await value.data()).toEqual(expected.value);
+    expect(await grad.data()).toEqual(expected.grad);
+    tf.dispose([filter, weights, value, grad]);
+  });
 });
