@@ -4,6 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { gramMatrix, matMul2d } from './matMul.ts';
 import { absWithSignGradient, positiveMask, safeDivide } from './safeMath.ts';
+import { denseScalingOnWebGpu } from './webgpu/denseScalingPrograms.ts';
+import { onWebGpu } from './webgpu/program.ts';
 
 /** A float32-safe stand-in for -infinity in masked maxima. */
 const NEGATIVE_HUGE = -1e30;
@@ -15,6 +17,7 @@ const NEGATIVE_HUGE = -1e30;
  * the largest term of each row is exactly 1, so nothing that matters underflows either.
  */
 export function sllDenseScaling(weight: tf.Tensor2D, q: tf.Tensor1D): tf.Tensor1D {
+  if (onWebGpu()) return tf.tidy(() => denseScalingOnWebGpu(gramMatrix(weight), q));
   return tf.tidy(() => {
     const gram = absWithSignGradient(gramMatrix(weight));
     const nonzero = positiveMask(gram);
