@@ -218,9 +218,9 @@ describe('sll-lab export', () => {
     const unclear = await runCli('export', '--weights', weights, '--out', join(dir, 'model.bin'));
     expect(unclear.code).toBe(2);
     expect(unclear.stderr).toMatch(/cannot tell the format from .*model\.bin.*give --format \(onnx\)/);
-    const backend = await runCli('export', '--weights', weights, '--out', out, '--backend', 'webgpu');
+    const backend = await runCli('export', '--weights', weights, '--out', out, '--backend', 'gpu');
     expect(backend.code).toBe(2);
-    expect(backend.stderr).toMatch(/--backend must be wasm or cpu, got "webgpu"/);
+    expect(backend.stderr).toMatch(/--backend must be wasm, cpu or webgpu, got "gpu"/);
     const absent = await runCli('export', '--weights', join(dir, 'nope.json'), '--out', out);
     expect(absent.code).toBe(2);
     expect(absent.stderr).toMatch(/cannot read weights .*nope\.json: ENOENT/);

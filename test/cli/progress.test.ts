@@ -155,7 +155,7 @@ describe('sll-lab progress and --backend', () => {
     for (const argv of commands) {
       const r = await run(true, ...argv, '--backend', 'nope');
       expect(r.code, argv[0]).toBe(2);
-      expect(r.messages).toBe(`sll-lab ${argv[0]}: --backend must be wasm or cpu, got "nope"`);
+      expect(r.messages).toBe(`sll-lab ${argv[0]}: --backend must be wasm, cpu or webgpu, got "nope"`);
       expect(r.progress).toBe('');
     }
   });

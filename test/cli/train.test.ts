@@ -77,7 +77,7 @@ describe('sll-lab train', () => {
     expect(await run('--preset', 'tiny', '--epochs', '1')).toBe(2);
     expect(err.at(-1)).toMatch(/--out FILE is required/);
     expect(await run('--preset', 'tiny', '--epochs', '1', '--out', 'x', '--loss', 'hinge')).toBe(2);
-    expect(await run('--preset', 'tiny', '--epochs', '1', '--out', 'x', '--backend', 'webgpu')).toBe(2);
+    expect(await run('--preset', 'tiny', '--epochs', '1', '--out', 'x', '--backend', 'gpu')).toBe(2);
     expect(await run('--preset', 'tiny', '--out', 'x')).toBe(2);
     expect(err.at(-1)).toMatch(/--epochs is required/);
     // A network too large for WASM is refused with the way out, before any data is read.
