@@ -7,6 +7,7 @@
  * operands in the shader, so they keep the flags.
  */
 import * as tf from '@tensorflow/tfjs';
+import { customGradient } from './customGradient.ts';
 
 const TRANSPOSE_FIRST_BACKENDS = new Set(['wasm']);
 
@@ -35,7 +36,7 @@ function makeMatMul(transposeA: boolean, transposeB: boolean): MatMulFn {
         gradients(dy as tf.Tensor2D, as as tf.Tensor2D, bs as tf.Tensor2D, transposeA, transposeB),
     };
   };
-  return tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as MatMulFn;
+  return customGradient<MatMulFn>(forward);
 }
 
 const variants = new Map<string, MatMulFn>();
@@ -61,11 +62,13 @@ export function matMul2d(
  * operands as different tensors and spends two products; for the `small` preset's 2048 x 2880
  * weights each one is 24 GFLOP per dense layer per step.
  */
-export const gramMatrix = tf.customGrad(((weight: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  save([weight]);
-  return {
-    value: product(weight, weight, false, true),
-    gradFunc: (dy: tf.Tensor, [w]: tf.Tensor[]) =>
-      product(tf.add(dy, tf.transpose(dy)) as tf.Tensor2D, w as tf.Tensor2D, false, false),
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (weight: tf.Tensor2D) => tf.Tensor2D;
+export const gramMatrix = customGradient<(weight: tf.Tensor2D) => tf.Tensor2D>(
+  (weight: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([weight]);
+    return {
+      value: product(weight, weight, false, true),
+      gradFunc: (dy: tf.Tensor, [w]: tf.Tensor[]) =>
+        product(tf.add(dy, tf.transpose(dy)) as tf.Tensor2D, w as tf.Tensor2D, false, false),
+    };
+  },
+);

@@ -7,6 +7,7 @@
  * take the form that the benchmark measured fastest on the running backend (`CONV_FORMS_BY_BACKEND`).
  */
 import * as tf from '@tensorflow/tfjs';
+import { customGradient } from './customGradient.ts';
 import { matMul2d } from './matMul.ts';
 import { adjointFilterOnWebGpu } from './webgpu/adjointFilterProgram.ts';
 import { im2colPatches } from './webgpu/im2colProgram.ts';
@@ -163,7 +164,7 @@ function makeConv(pad: number): ConvFn {
       },
     };
   };
-  return tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as ConvFn;
+  return customGradient<ConvFn>(forward);
 }
 
 /** `conv2d(x, filter, stride 1, padding pad)` (cross-correlation, NHWC, filter [kh, kw, in, out]). */

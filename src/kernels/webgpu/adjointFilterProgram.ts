@@ -4,6 +4,7 @@
  * inverse, so its gradient is the same program applied to the incoming gradient.
  */
 import * as tf from '@tensorflow/tfjs';
+import { customGradient } from '../customGradient.ts';
 import { elementwiseProgram, runProgram } from './program.ts';
 
 function adjoint(filter: tf.Tensor4D): tf.Tensor4D {
@@ -22,7 +23,9 @@ function adjoint(filter: tf.Tensor4D): tf.Tensor4D {
   return runProgram(program, [filter]);
 }
 
-export const adjointFilterOnWebGpu = tf.customGrad(((filter: tf.Tensor4D) => ({
-  value: adjoint(filter),
-  gradFunc: (dy: tf.Tensor) => [adjoint(dy as tf.Tensor4D)],
-})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (filter: tf.Tensor4D) => tf.Tensor4D;
+export const adjointFilterOnWebGpu = customGradient<(filter: tf.Tensor4D) => tf.Tensor4D>(
+  (filter: tf.Tensor4D) => ({
+    value: adjoint(filter),
+    gradFunc: (dy: tf.Tensor) => [adjoint(dy as tf.Tensor4D)],
+  }),
+);

@@ -6,6 +6,7 @@
  * `KtK[i, p, q, j] = sum_{u,v,c} K[p+u-(k-1), q+v-(k-1), c, i] K[u, v, c, j]`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { customGradient } from '../customGradient.ts';
 import { elementwiseProgram, runProgram } from './program.ts';
 
 /** WGSL for `K[a, b, c, d]` of a `[k, k, cin, inner]` filter bound as `kernel`. */
@@ -104,15 +105,17 @@ function kernelGradient(kernel: tf.Tensor4D, ktk: tf.Tensor4D, t: tf.Tensor1D, d
 }
 
 /** The conv scaling t of a `[k, k, cin, inner]` kernel, differentiable, on WebGPU. */
-export const convScalingOnWebGpu = tf.customGrad(((kernel: tf.Tensor4D, save: tf.GradSaveFunc) => {
-  const ktk = kernelGram(kernel);
-  const t = inverseRowSums(ktk);
-  save([kernel, ktk, t]);
-  return {
-    value: t,
-    gradFunc: (dt: tf.Tensor, saved: tf.Tensor[]) => {
-      const [k, gram, scaling] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D];
-      return [kernelGradient(k, gram, scaling, dt as tf.Tensor1D)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (kernel: tf.Tensor4D) => tf.Tensor1D;
+export const convScalingOnWebGpu = customGradient<(kernel: tf.Tensor4D) => tf.Tensor1D>(
+  (kernel: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    const ktk = kernelGram(kernel);
+    const t = inverseRowSums(ktk);
+    save([kernel, ktk, t]);
+    return {
+      value: t,
+      gradFunc: (dt: tf.Tensor, saved: tf.Tensor[]) => {
+        const [k, gram, scaling] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D];
+        return [kernelGradient(k, gram, scaling, dt as tf.Tensor1D)];
+      },
+    };
+  },
+);

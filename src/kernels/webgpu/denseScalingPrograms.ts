@@ -7,6 +7,7 @@
  * `dG_ij = -dt_i t_i p_ij sign(G_ij)` and `dq_k = dt_k t_k - sum_i dt_i t_i p_ik |G_ik|`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { customGradient } from '../customGradient.ts';
 import { elementwiseProgram, runProgram } from './program.ts';
 
 /**
@@ -102,22 +103,17 @@ function qGradient(gram: tf.Tensor2D, q: tf.Tensor1D, stats: tf.Tensor2D, t: tf.
 }
 
 /** t from the Gram matrix and q, differentiable in both, on WebGPU. */
-export const denseScalingOnWebGpu = tf.customGrad(((
-  gram: tf.Tensor2D,
-  q: tf.Tensor1D,
-  save: tf.GradSaveFunc,
-) => {
-  const stats = rowStats(gram, q);
-  const t = scalingFromStats(q, stats);
-  save([gram, q, stats, t]);
-  return {
-    value: t,
-    gradFunc: (dt: tf.Tensor, saved: tf.Tensor[]) => {
-      const [g, qs, s, ts] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
-      return [gramGradient(g, qs, s, ts, dt as tf.Tensor1D), qGradient(g, qs, s, ts, dt as tf.Tensor1D)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
-  gram: tf.Tensor2D,
-  q: tf.Tensor1D,
-) => tf.Tensor1D;
+export const denseScalingOnWebGpu = customGradient<(gram: tf.Tensor2D, q: tf.Tensor1D) => tf.Tensor1D>(
+  (gram: tf.Tensor2D, q: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const stats = rowStats(gram, q);
+    const t = scalingFromStats(q, stats);
+    save([gram, q, stats, t]);
+    return {
+      value: t,
+      gradFunc: (dt: tf.Tensor, saved: tf.Tensor[]) => {
+        const [g, qs, s, ts] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
+        return [gramGradient(g, qs, s, ts, dt as tf.Tensor1D), qGradient(g, qs, s, ts, dt as tf.Tensor1D)];
+      },
+    };
+  },
+);
