@@ -25,16 +25,30 @@ export function randomImagesNchw(arch: Arch, n: number, seed: number): Float64Ar
   return Float64Array.from({ length: n * arch.inChannels * arch.imageSize ** 2 }, () => rng.uniform());
 }
 
+/** Seeded values uniform in [-scale, scale). */
+export function signedUniform(n: number, seed: number, scale = 1): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => (rng.uniform() * 2 - 1) * scale);
+}
+
 export function nchwToNhwcTensor(x: Float64Array, n: number, c: number, h: number, w: number): tf.Tensor4D {
   return tf.tidy(() => tf.transpose(tf.tensor4d(Float32Array.from(x), [n, c, h, w]), [0, 2, 3, 1]));
 }
 
-export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+/**
+ * The largest difference relative to the largest expected value, or to `floor` if that is larger
+ * (for values that all but vanish, whose float32 noise differs in every digit).
+ */
+export function maxRelativeError(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  floor = 1e-30,
+): number {
   let scale = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   let err = 0;
   for (let i = 0; i < expected.length; i++) err = Math.max(err, Math.abs(actual[i] - expected[i]));
-  return err / Math.max(scale, 1e-30);
+  return err / Math.max(scale, floor);
 }
 
 /**

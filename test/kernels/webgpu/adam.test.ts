@@ -4,28 +4,22 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Adam, type AdamState } from '../../../src/kernels/adam.ts';
 import { ownedVariable } from '../../../src/kernels/variables.ts';
-import { createRng } from '../../../src/sll/rng.ts';
 import { onBackend, startDawnWebgpu } from '../../helpers/dawn.ts';
-import { maxRelativeError } from '../../helpers/tensors.ts';
+import { maxRelativeError, signedUniform } from '../../helpers/tensors.ts';
 
 const skipped = await startDawnWebgpu();
 
 /** Shapes like a conv kernel, a bias, a dense weight; the last has no gradient (as conv q). */
 const SHAPES = [[3, 3, 4, 5], [5], [70, 33], [7]];
 
-function values(seed: number, n: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform() * 2 - 1);
-}
-
 /** Runs `steps` Adam updates with seeded gradients; returns the parameters and the state. */
 async function run(steps: number, start?: AdamState) {
   const params = SHAPES.map((shape, i) =>
     ownedVariable(
       tf.tensor(
-        values(
-          i,
+        signedUniform(
           shape.reduce((a, b) => a * b),
+          i,
         ),
         shape,
       ),
@@ -35,7 +29,7 @@ async function run(steps: number, start?: AdamState) {
   if (start) adam.importState(start);
   for (let s = 0; s < steps; s++) {
     const grads = params.map((p, i) =>
-      i === SHAPES.length - 1 ? undefined : tf.tensor(values(100 * s + i, p.size), p.shape),
+      i === SHAPES.length - 1 ? undefined : tf.tensor(signedUniform(p.size, 100 * s + i), p.shape),
     );
     adam.apply(grads, 0.01 * (s + 1));
     tf.dispose(grads.filter((g) => g !== undefined));
@@ -62,7 +56,7 @@ describe.skipIf(skipped)('Adam on WebGPU', () => {
       expect(maxRelativeError(gpu.state.v[i], cpu.state.v[i]), `v ${i}`).toBeLessThan(1e-6);
     });
     // The parameter without a gradient is untouched, its moments zero.
-    expect(gpu.params[3]).toEqual(values(3, 7));
+    expect(gpu.params[3]).toEqual(signedUniform(7, 3));
     expect(gpu.state.m[3]).toEqual(new Float32Array(7));
   });
 

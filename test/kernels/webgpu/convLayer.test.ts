@@ -3,30 +3,24 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { sllConvLayer } from '../../../src/kernels/sllConv.ts';
-import { createRng } from '../../../src/sll/rng.ts';
 import { onBackend, startDawnWebgpu } from '../../helpers/dawn.ts';
-import { maxRelativeError } from '../../helpers/tensors.ts';
+import { maxRelativeError, signedUniform } from '../../helpers/tensors.ts';
 
 const skipped = await startDawnWebgpu();
-
-function values(n: number, seed: number, scale = 1): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: n }, () => (rng.uniform() * 2 - 1) * scale);
-}
 
 /** `[x, K, b, t]`: the bias and t are wide enough that some pre-activations are negative. */
 function inputs(n: number, size: number, c: number, inner: number, k: number) {
   return [
-    [values(n * size * size * c, 1), [n, size, size, c]],
-    [values(k * k * c * inner, 2, 0.5), [k, k, c, inner]],
-    [values(inner, 3, 0.5), [inner]],
-    [values(inner, 4).map(Math.abs), [inner]],
+    [signedUniform(n * size * size * c, 1), [n, size, size, c]],
+    [signedUniform(k * k * c * inner, 2, 0.5), [k, k, c, inner]],
+    [signedUniform(inner, 3, 0.5), [inner]],
+    [signedUniform(inner, 4).map(Math.abs), [inner]],
   ] as const;
 }
 
 async function layerAndGradients(data: ReturnType<typeof inputs>) {
   const [x, kernel, bias, scaling] = data.map(([v, shape]) => tf.tensor(v, [...shape]));
-  const weights = tf.tensor(values(x.size, 5), x.shape);
+  const weights = tf.tensor(signedUniform(x.size, 5), x.shape);
   const f = (a: tf.Tensor, k: tf.Tensor, b: tf.Tensor, t: tf.Tensor) =>
     tf.sum(
       tf.mul(sllConvLayer(a as tf.Tensor4D, k as tf.Tensor4D, b as tf.Tensor1D, t as tf.Tensor1D), weights),

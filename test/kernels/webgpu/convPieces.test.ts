@@ -9,16 +9,17 @@ import {
   im2colByOps,
 } from '../../../src/kernels/portableConv.ts';
 import { im2colPatches } from '../../../src/kernels/webgpu/im2colProgram.ts';
-import { createRng } from '../../../src/sll/rng.ts';
 import { onBackend, startDawnWebgpu } from '../../helpers/dawn.ts';
-import { maxRelativeError } from '../../helpers/tensors.ts';
+import { maxRelativeError, signedUniform } from '../../helpers/tensors.ts';
 
 const skipped = await startDawnWebgpu();
 
 function randomTensor(shape: number[], seed: number): tf.Tensor {
-  const rng = createRng(seed);
   return tf.tensor(
-    Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.uniform() * 2 - 1),
+    signedUniform(
+      shape.reduce((a, b) => a * b),
+      seed,
+    ),
     shape,
   );
 }

@@ -3,16 +3,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { convScalingByOps, sllConvScaling } from '../../../src/kernels/sllConv.ts';
-import { createRng } from '../../../src/sll/rng.ts';
 import { onBackend, startDawnWebgpu } from '../../helpers/dawn.ts';
-import { maxRelativeError } from '../../helpers/tensors.ts';
+import { maxRelativeError, signedUniform } from '../../helpers/tensors.ts';
 
 const skipped = await startDawnWebgpu();
-
-function values(n: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform() * 2 - 1);
-}
 
 /** t and d(sum_i r_i t_i)/dK for a kernel given as values, with `scaling` on the active backend. */
 async function scalingAndGradient(
@@ -21,7 +15,7 @@ async function scalingAndGradient(
   scaling: typeof sllConvScaling,
 ) {
   const kernel = tf.tensor4d(kernelValues, shape as [number, number, number, number]);
-  const weights = tf.tensor1d(values(shape[3], 9));
+  const weights = tf.tensor1d(signedUniform(shape[3], 9));
   const { value, grads } = tf.valueAndGrads((k: tf.Tensor) =>
     tf.sum(tf.mul(scaling(k as tf.Tensor4D), weights)),
   )([kernel]);
@@ -42,7 +36,7 @@ describe.skipIf(skipped)('conv scaling on WebGPU', () => {
   it.each(SHAPES)(
     'kernel [%i, %i, %i, %i]: t within 1e-5 and dK within 1e-4 of the ops on the CPU',
     async (...shape) => {
-      const kernel = values(
+      const kernel = signedUniform(
         shape.reduce((a, b) => a * b),
         shape[2] + shape[3],
       );
@@ -57,7 +51,7 @@ describe.skipIf(skipped)('conv scaling on WebGPU', () => {
 
   it('an output channel of zeros gets t = 0 and no gradient, as with the safe inverse', async () => {
     const shape = [3, 3, 2, 3];
-    const kernel = values(54, 4).map((v, i) => (i % 3 === 1 ? 0 : v));
+    const kernel = signedUniform(54, 4).map((v, i) => (i % 3 === 1 ? 0 : v));
     const cpu = await onBackend('cpu', () => scalingAndGradient(kernel, shape, convScalingByOps));
     const gpu = await scalingAndGradient(kernel, shape, sllConvScaling);
     expect(gpu.t[1]).toBe(0);

@@ -3,20 +3,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { sllDenseScaling } from '../../../src/kernels/sllDense.ts';
-import { createRng } from '../../../src/sll/rng.ts';
 import { onBackend, startDawnWebgpu } from '../../helpers/dawn.ts';
+import { maxRelativeError, signedUniform } from '../../helpers/tensors.ts';
 
 const skipped = await startDawnWebgpu();
-
-function values(n: number, seed: number, scale = 1): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: n }, () => (rng.uniform() * 2 - 1) * scale);
-}
 
 async function scalingAndGradients(w: Float32Array, q: Float32Array, inner: number, cin: number) {
   const weight = tf.tensor2d(w, [inner, cin]);
   const qs = tf.tensor1d(q);
-  const r = tf.tensor1d(values(inner, 7));
+  const r = tf.tensor1d(signedUniform(inner, 7));
   const f = (a: tf.Tensor, b: tf.Tensor) =>
     tf.sum(tf.mul(sllDenseScaling(a as tf.Tensor2D, b as tf.Tensor1D), r));
   const { value, grads } = tf.valueAndGrads(f)([weight, qs]);
@@ -24,21 +19,6 @@ async function scalingAndGradients(w: Float32Array, q: Float32Array, inner: numb
   const result = { t: await t.data(), dW: await grads[0].data(), dq: await grads[1].data() };
   tf.dispose([weight, qs, r, value, grads, t]);
   return result;
-}
-
-/**
- * The largest difference relative to the largest expected value, at least 1e-3: where one exponential
- * dominates a row, dq_k = dt_k t_k - sum_i ... cancels to about 1e-8 in float32 on both sides, and
- * those near-zero gradients differ in every digit while t is of order 0.1-1.
- */
-function scaledError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 1e-3;
-  let err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-  }
-  return err / scale;
 }
 
 describe.skipIf(skipped)('dense scaling on WebGPU', () => {
@@ -52,18 +32,18 @@ describe.skipIf(skipped)('dense scaling on WebGPU', () => {
   ])(
     '$inner x $cin, q scaled by $qScale, zero row $zeroRow: as the ops on the CPU',
     async ({ inner, cin, qScale, zeroRow }) => {
-      const w = values(inner * cin, inner + cin).map((v, i) =>
+      const w = signedUniform(inner * cin, inner + cin).map((v, i) =>
         zeroRow && Math.floor(i / cin) === 2 ? 0 : v,
       );
-      const q = values(inner, 3, qScale);
+      const q = signedUniform(inner, 3, qScale);
       const cpu = await onBackend('cpu', () => scalingAndGradients(w, q, inner, cin));
       const before = tf.memory().numTensors;
       const gpu = await scalingAndGradients(w, q, inner, cin);
       expect(tf.memory().numTensors).toBe(before);
       for (const x of [...gpu.t, ...gpu.dW, ...gpu.dq]) expect(Number.isFinite(x)).toBe(true);
-      expect(scaledError(gpu.t, cpu.t)).toBeLessThan(1e-5);
-      expect(scaledError(gpu.dW, cpu.dW)).toBeLessThan(1e-4);
-      expect(scaledError(gpu.dq, cpu.dq)).toBeLessThan(1e-4);
+      expect(maxRelativeError(gpu.t, cpu.t, 1e-3)).toBeLessThan(1e-5);
+      expect(maxRelativeError(gpu.dW, cpu.dW, 1e-3)).toBeLessThan(1e-4);
+      expect(maxRelativeError(gpu.dq, cpu.dq, 1e-3)).toBeLessThan(1e-4);
       if (zeroRow) expect(gpu.t[2]).toBe(0);
     },
   );
