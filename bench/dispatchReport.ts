@@ -11,9 +11,9 @@ import { startNodeBackend } from '../src/cli/nodeBackend.ts';
 import { Adam } from '../src/kernels/adam.ts';
 import { Evaluator } from '../src/kernels/evaluator.ts';
 import { SllModel } from '../src/kernels/model.ts';
-import { trainStep } from '../src/kernels/training.ts';
 import { isPresetName, presetArch } from '../src/sll/arch.ts';
 import { countDispatches } from './dispatches.ts';
+import { randomBatch, trainingStepRunner } from './measure.ts';
 import { median } from './timing.ts';
 
 const { values } = parseArgs({
@@ -48,28 +48,20 @@ for (const preset of values.presets.split(',')) {
   const arch = presetArch(preset);
   const model = SllModel.initialize(arch, 0);
   const adam = new Adam(model.variables);
-  const shape: [number, number, number, number] = [batch, arch.imageSize, arch.imageSize, arch.inChannels];
-  const images = new Float32Array(shape.reduce((a, b) => a * b)).map((_, i) => (i % 251) / 251);
-  const labels = Int32Array.from({ length: batch }, (_, i) => i % arch.nClasses);
-  const jsMs: number[] = [];
-  const stepMs: number[] = [];
-  const step = async () => {
-    const start = performance.now();
-    const x = tf.tensor4d(images, shape);
-    const y = tf.tensor1d(labels, 'int32');
-    const { loss, correct } = trainStep(model, adam, x, y, 'xent', 0.01);
-    jsMs.push(performance.now() - start);
-    await loss.data();
-    stepMs.push(performance.now() - start);
-    tf.dispose([x, y, loss, correct]);
-  };
+  const data = randomBatch(batch, arch.imageSize, arch.inChannels, 1);
+  const { step, jsMs } = trainingStepRunner(model, adam, data);
   await step(); // compiles every program
   const train = await countDispatches(step);
-  jsMs.length = stepMs.length = 0;
-  for (let i = 0; i < steps; i++) await step();
+  jsMs.length = 0;
+  const stepMs: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    await step();
+    stepMs.push(performance.now() - start);
+  }
   const evaluator = await Evaluator.create(model);
   const certifyOnce = async () => {
-    const x = tf.tensor4d(images, shape);
+    const x = tf.tensor4d(data.images, data.shape);
     await evaluator.certifyBatch(x);
     x.dispose();
   };

@@ -62,11 +62,31 @@ export interface Measurement {
   breakdown: TimeBreakdown;
 }
 
-function randomBatch(n: number, imageSize: number, channels: number, seed: number) {
+export function randomBatch(n: number, imageSize: number, channels: number, seed: number) {
   const rng = createRng(seed);
   const images = Float32Array.from({ length: n * imageSize * imageSize * channels }, () => rng.uniform());
   const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
   return { images, labels, shape: [n, imageSize, imageSize, channels] as [number, number, number, number] };
+}
+
+type Batch = ReturnType<typeof randomBatch>;
+
+/**
+ * One training step as the worker runs it: the batch is uploaded for every step, and only the loss
+ * is read back. `jsMs` collects each step's synchronous part (the JavaScript that enqueues it).
+ */
+export function trainingStepRunner(model: SllModel, adam: Adam, batch: Batch) {
+  const jsMs: number[] = [];
+  const step = async () => {
+    const start = performance.now();
+    const x = tf.tensor4d(batch.images, batch.shape);
+    const y = tf.tensor1d(batch.labels, 'int32');
+    const { loss, correct } = trainStep(model, adam, x, y, 'xent', 0.01);
+    jsMs.push(performance.now() - start);
+    await loss.data();
+    tf.dispose([x, y, loss, correct]);
+  };
+  return { step, jsMs };
 }
 
 export async function measure(options: MeasureOptions): Promise<Measurement> {
@@ -77,17 +97,7 @@ export async function measure(options: MeasureOptions): Promise<Measurement> {
   const train = randomBatch(batch, arch.imageSize, arch.inChannels, 1);
   const test = randomBatch(evalBatch, arch.imageSize, arch.inChannels, 2);
   try {
-    // As the worker does: the batch is uploaded for every step, and only the loss is read back.
-    const jsMs: number[] = [];
-    const step = async () => {
-      const start = performance.now();
-      const x = tf.tensor4d(train.images, train.shape);
-      const y = tf.tensor1d(train.labels, 'int32');
-      const { loss, correct } = trainStep(model, adam, x, y, 'xent', 0.01);
-      jsMs.push(performance.now() - start);
-      await loss.data();
-      tf.dispose([x, y, loss, correct]);
-    };
+    const { step, jsMs } = trainingStepRunner(model, adam, train);
     // The first step compiles every shader: count dispatches and peak memory on it, untimed.
     const profile = await countDispatches(step);
     const stepTiming = await timeRuns(step, plan);
