@@ -9,13 +9,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { customGradient } from './customGradient.ts';
 import { matMul2d } from './matMul.ts';
-import { adjointFilterOnWebGpu } from './webgpu/adjointFilterProgram.ts';
-import { im2colPatches } from './webgpu/im2colProgram.ts';
-import { onWebGpu } from './webgpu/program.ts';
 
 /** The filter that turns a conv2d into its adjoint: flip both spatial axes, swap in/out channels. */
 export function adjointFilter(filter: tf.Tensor4D): tf.Tensor4D {
-  if (onWebGpu()) return adjointFilterOnWebGpu(filter);
   return tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
 }
 
@@ -46,10 +42,7 @@ export const filterGradientBySwap: FilterGradient = (x, dy, kh, kw, pad) =>
     return tf.transpose(grad, [1, 2, 0, 3]) as tf.Tensor4D;
   });
 
-/**
- * im2col by tfjs ops: the k*k shifted windows of the padded input side by side, `[N*Ho*Wo, k*k*c]`
- * (on WebGPU one program does it: webgpu/im2colProgram.ts).
- */
+/** im2col by tfjs ops: the k*k shifted windows of the padded input side by side, `[N*Ho*Wo, k*k*c]`. */
 export function im2colByOps(x: tf.Tensor4D, kh: number, kw: number, pad: number): tf.Tensor2D {
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
@@ -73,7 +66,7 @@ export const filterGradientByIm2col: FilterGradient = (x, dy, kh, kw, pad) =>
   tf.tidy(() => {
     const [n, ho, wo, o] = dy.shape;
     const c = x.shape[3];
-    const patches = onWebGpu() ? im2colPatches(x, kh, kw, pad) : im2colByOps(x, kh, kw, pad);
+    const patches = im2colByOps(x, kh, kw, pad);
     const grad = matMul2d(patches, tf.reshape(dy, [n * ho * wo, o]) as tf.Tensor2D, true, false);
     return tf.reshape(grad, [kh, kw, c, o]) as tf.Tensor4D;
   });

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { adjointFilter, portableConv2d } from './portableConv.ts';
 import { absWithSignGradient, safeDivide } from './safeMath.ts';
-import { residual, scaledRelu } from './webgpu/convLayerPrograms.ts';
+import { sllConvLayerOnWebGpu } from './webgpu/convLayerPrograms.ts';
 import { convScalingOnWebGpu } from './webgpu/convScalingPrograms.ts';
 import { onWebGpu } from './webgpu/program.ts';
 
@@ -36,11 +36,10 @@ export function sllConvLayer(
   bias: tf.Tensor1D,
   scaling: tf.Tensor1D,
 ): tf.Tensor4D {
+  if (onWebGpu()) return sllConvLayerOnWebGpu(x, kernel, bias, scaling);
   return tf.tidy(() => {
     const pad = (kernel.shape[0] - 1) / 2;
     const y = portableConv2d(x, kernel, pad);
-    if (onWebGpu())
-      return residual(x, portableConv2d(scaledRelu(y, bias, scaling), adjointFilter(kernel), pad));
     const z = tf.mul(tf.relu(tf.add(y, bias)), scaling) as tf.Tensor4D;
     const back = portableConv2d(z, adjointFilter(kernel), pad);
     return tf.sub(x, tf.mul(back, 2)) as tf.Tensor4D;

@@ -1,87 +1,278 @@
 /**
- * The elementwise parts of the SLL conv layer (src/kernels/sllConv.ts) as WGSL programs, with
- * their gradients: `relu(y + b) * t` (one program where the tfjs ops take three, and two plus two
- * sums back) and the residual `x - 2 back` (one program, and one back).
+ * The whole SLL conv layer (src/kernels/sllConv.ts) as direct-convolution WGSL programs: two
+ * forward, `a = relu(conv(x, K) + b)` and `x - 2 conv(t a, adjoint K)`, and six backward, where tfjs
+ * ops, the adjoint filter, im2col and matMuls take about twenty per layer. Stride 1, 'same' padding,
+ * NHWC; the kernel is the tfjs filter `[k, k, cin, inner]`. The SLL layers have few channels (`lab`
+ * 16, the paper's presets 5 inner), so one invocation per output looping over its window is cheap.
+ *
+ * The backward pass writes the filter gradient, dt and db as partial sums over chunks of the
+ * batch's pixels in one program (a long serial reduction per output would leave a GPU idle), and
+ * reduces the chunks in three small programs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { customGradient } from '../customGradient.ts';
 import { elementwiseProgram, runProgram } from './program.ts';
 
-/** One program over an NHWC tensor with per-channel vectors; `body` sets the output at `index`. */
-function channelwise(key: string, names: string[], like: tf.Tensor, body: string, inputs: tf.Tensor[]) {
-  const channels = like.shape[like.rank - 1];
-  const program = elementwiseProgram(
-    `${key}_${channels}`,
-    names,
-    like.shape,
-    '',
-    `let c = index % ${channels};
-     ${body}`,
-  );
-  return runProgram(program, inputs);
+/** Pixels per chunk of the backward pass's partial sums. */
+const PIXELS_PER_CHUNK = 256;
+
+interface ConvGeometry {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  inner: number;
+  k: number;
 }
 
-/** `relu(y + bias) * scaling` per channel of `y [N, H, W, C]`; PyTorch's ReLU gradient (0 at 0). */
-export const scaledRelu = customGradient<
-  (y: tf.Tensor4D, bias: tf.Tensor1D, scaling: tf.Tensor1D) => tf.Tensor4D
->((y: tf.Tensor4D, bias: tf.Tensor1D, scaling: tf.Tensor1D, save: tf.GradSaveFunc) => {
-  save([y, bias, scaling]);
+function geometry(x: tf.Tensor4D, kernel: tf.Tensor4D): ConvGeometry {
+  const [n, h, w, cin] = x.shape;
+  const [k, , , inner] = kernel.shape;
+  if (k % 2 !== 1) throw new Error(`SLL conv: the kernel size must be odd, got ${k}`);
+  return { n, h, w, cin, inner, k };
+}
+
+const shapeKey = (g: ConvGeometry) => `${g.n}_${g.h}_${g.w}_${g.cin}_${g.inner}_${g.k}`;
+
+/** WGSL: `K[u, v, c, i]`, the kernel bound as `kernel`. */
+const kernelAt = (g: ConvGeometry, u: string, v: string, c: string, i: string) =>
+  `kernel[(((${u}) * ${g.k} + (${v})) * ${g.cin} + (${c})) * ${g.inner} + (${i})]`;
+
+/**
+ * WGSL that sets `n, h, w, o` from `index` (an NHWC output with `outChannels`), then sums
+ * `read(j, e) * weight(u, v, e)` into `acc` over the zero-padded window, where `j` indexes the
+ * input pixel's channel `e` (`inChannels` of them).
+ */
+function windowSum(
+  g: ConvGeometry,
+  outChannels: number,
+  inChannels: number,
+  read: (j: string, e: string) => string,
+  weight: (u: string, v: string, e: string) => string,
+): string {
+  const pad = (g.k - 1) / 2;
+  return `
+    let o = index % ${outChannels};
+    let w = (index / ${outChannels}) % ${g.w};
+    let h = (index / ${outChannels * g.w}) % ${g.h};
+    let n = index / ${outChannels * g.w * g.h};
+    var acc = 0.0;
+    for (var u = 0; u < ${g.k}; u++) {
+      let hh = h + u - ${pad};
+      if (hh < 0 || hh >= ${g.h}) { continue; }
+      for (var v = 0; v < ${g.k}; v++) {
+        let ww = w + v - ${pad};
+        if (ww < 0 || ww >= ${g.w}) { continue; }
+        let base = ((n * ${g.h} + hh) * ${g.w} + ww) * ${inChannels};
+        for (var e = 0; e < ${inChannels}; e++) {
+          acc += ${read('base + e', 'e')} * ${weight('u', 'v', 'e')};
+        }
+      }
+    }`;
+}
+
+/** `K[u, v, ...]` read as the adjoint filter: flipped in space, in and out channels swapped. */
+const adjoint = (g: ConvGeometry, c: string, i: string) => (u: string, v: string) =>
+  kernelAt(g, `${g.k - 1} - ${u}`, `${g.k - 1} - ${v}`, c, i);
+
+/** `relu(conv2d(x, K) + b)`, `[n, h, w, inner]`. */
+function activation(g: ConvGeometry, x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor): tf.Tensor4D {
+  const body = windowSum(
+    g,
+    g.inner,
+    g.cin,
+    (j) => `x[${j}]`,
+    (u, v, e) => kernelAt(g, u, v, e, 'o'),
+  );
+  const program = elementwiseProgram(
+    `sll_conv_act_${shapeKey(g)}`,
+    ['x', 'kernel', 'bias'],
+    [g.n, g.h, g.w, g.inner],
+    '',
+    `${body}
+     setOutputAtIndex(index, max(acc + bias[o], 0.0));`,
+  );
+  return runProgram(program, [x, kernel, bias]);
+}
+
+/** `x - 2 conv2d(t a, adjoint K)`, `[n, h, w, cin]`. */
+function layerOutput(g: ConvGeometry, x: tf.Tensor, act: tf.Tensor, kernel: tf.Tensor, t: tf.Tensor) {
+  const body = windowSum(
+    g,
+    g.cin,
+    g.inner,
+    (j, e) => `act[${j}] * t[${e}]`,
+    (u, v, e) => adjoint(g, 'o', e)(u, v),
+  );
+  const program = elementwiseProgram(
+    `sll_conv_out_${shapeKey(g)}`,
+    ['x', 'act', 'kernel', 't'],
+    x.shape,
+    '',
+    `${body}
+     setOutputAtIndex(index, x[index] - 2.0 * acc);`,
+  );
+  return runProgram<tf.Rank.R4>(program, [x, act, kernel, t]);
+}
+
+/** The gradient at `t a`: `dz = -2 conv2d(dy, K)`, `[n, h, w, inner]`. */
+function scaledActivationGradient(g: ConvGeometry, dy: tf.Tensor, kernel: tf.Tensor): tf.Tensor {
+  const body = windowSum(
+    g,
+    g.inner,
+    g.cin,
+    (j) => `dy[${j}]`,
+    (u, v, e) => kernelAt(g, u, v, e, 'o'),
+  );
+  const program = elementwiseProgram(
+    `sll_conv_dz_${shapeKey(g)}`,
+    ['dy', 'kernel'],
+    [g.n, g.h, g.w, g.inner],
+    '',
+    `${body}
+     setOutputAtIndex(index, -2.0 * acc);`,
+  );
+  return runProgram(program, [dy, kernel]);
+}
+
+/** WGSL: the gradient at the pre-activation, `t dz` where `a > 0` (PyTorch's ReLU: 0 at 0). */
+const preActivationGradient = (j: string, i: string) => `select(0.0, dz[${j}] * t[${i}], act[${j}] > 0.0)`;
+
+/** `dx = dy + conv2d(dPre, adjoint K)`: the residual's identity and the first conv's adjoint. */
+function inputGradient(
+  g: ConvGeometry,
+  dy: tf.Tensor,
+  dz: tf.Tensor,
+  act: tf.Tensor,
+  kernel: tf.Tensor,
+  t: tf.Tensor,
+) {
+  const body = windowSum(g, g.cin, g.inner, preActivationGradient, (u, v, e) => adjoint(g, 'o', e)(u, v));
+  const program = elementwiseProgram(
+    `sll_conv_dx_${shapeKey(g)}`,
+    ['dy', 'dz', 'act', 'kernel', 't'],
+    dy.shape,
+    '',
+    `${body}
+     setOutputAtIndex(index, dy[index] + acc);`,
+  );
+  return runProgram(program, [dy, dz, act, kernel, t]);
+}
+
+/**
+ * Partial sums `[chunks, k*k*cin*inner + 2*inner]` over chunks of the `n*h*w` pixels: the filter
+ * gradient (through the first conv, `x (x) dPre`, and through the adjoint in the second,
+ * `t a (x) -2 dy` read flipped), then dt (`dz a`) and db (`dPre`).
+ */
+function partialSums(
+  g: ConvGeometry,
+  x: tf.Tensor,
+  dy: tf.Tensor,
+  dz: tf.Tensor,
+  act: tf.Tensor,
+  t: tf.Tensor,
+) {
+  const pad = (g.k - 1) / 2;
+  const filterSize = g.k * g.k * g.cin * g.inner;
+  const row = filterSize + 2 * g.inner;
+  const pixels = g.n * g.h * g.w;
+  const chunks = Math.ceil(pixels / PIXELS_PER_CHUNK);
+  const program = elementwiseProgram(
+    `sll_conv_partials_${shapeKey(g)}`,
+    ['x', 'dy', 'dz', 'act', 't'],
+    [chunks, row],
+    '',
+    `let r = index % ${row};
+     let first = (index / ${row}) * ${PIXELS_PER_CHUNK};
+     let last = min(first + ${PIXELS_PER_CHUNK}, ${pixels});
+     var acc = 0.0;
+     if (r < ${filterSize}) {
+       let i = r % ${g.inner};
+       let c = (r / ${g.inner}) % ${g.cin};
+       let v = (r / ${g.inner * g.cin}) % ${g.k};
+       let u = r / ${g.inner * g.cin * g.k};
+       var viaAdjoint = 0.0;
+       for (var m = first; m < last; m++) {
+         let w = m % ${g.w};
+         let h = (m / ${g.w}) % ${g.h};
+         let n = m / ${g.w * g.h};
+         let hx = h + u - ${pad};
+         let wx = w + v - ${pad};
+         if (hx >= 0 && hx < ${g.h} && wx >= 0 && wx < ${g.w}) {
+           let j = m * ${g.inner} + i;
+           acc += x[((n * ${g.h} + hx) * ${g.w} + wx) * ${g.cin} + c] * ${preActivationGradient('j', 'i')};
+         }
+         let ha = h + ${g.k - 1 - pad} - u;
+         let wa = w + ${g.k - 1 - pad} - v;
+         if (ha >= 0 && ha < ${g.h} && wa >= 0 && wa < ${g.w}) {
+           viaAdjoint += act[((n * ${g.h} + ha) * ${g.w} + wa) * ${g.inner} + i] * dy[m * ${g.cin} + c];
+         }
+       }
+       acc += -2.0 * t[i] * viaAdjoint;
+     } else if (r < ${filterSize + g.inner}) {
+       let i = r - ${filterSize};
+       for (var m = first; m < last; m++) {
+         acc += dz[m * ${g.inner} + i] * act[m * ${g.inner} + i];
+       }
+     } else {
+       let i = r - ${filterSize + g.inner};
+       for (var m = first; m < last; m++) {
+         let j = m * ${g.inner} + i;
+         acc += ${preActivationGradient('j', 'i')};
+       }
+     }
+     setOutputAtIndex(index, acc);`,
+  );
+  return runProgram<tf.Rank.R2>(program, [x, dy, dz, act, t]);
+}
+
+/** `sum_s partials[s, offset + j]` for `j < size`, shaped `shape`. */
+function sumOfChunks<R extends tf.Rank>(
+  partials: tf.Tensor2D,
+  offset: number,
+  shape: number[],
+): tf.Tensor<R> {
+  const [chunks, row] = partials.shape;
+  const program = elementwiseProgram(
+    `sll_chunk_sum_${chunks}_${row}_${offset}`,
+    ['partials'],
+    shape,
+    '',
+    `var acc = 0.0;
+     for (var s = 0; s < ${chunks}; s++) {
+       acc += partials[s * ${row} + ${offset} + index];
+     }
+     setOutputAtIndex(index, acc);`,
+  );
+  return runProgram<R>(program, [partials]);
+}
+
+/**
+ * `x - 2 conv_transpose2d(t relu(conv2d(x, K) + b), K)` for `x [N, H, W, cin]` and its gradients
+ * for x, K, b and t, on WebGPU.
+ */
+export const sllConvLayerOnWebGpu = customGradient<
+  (x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, t: tf.Tensor1D) => tf.Tensor4D
+>((x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, t: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  const g = geometry(x, kernel);
+  const act = activation(g, x, kernel, bias);
+  save([x, kernel, t, act]);
   return {
-    value: channelwise(
-      'sll_scaled_relu',
-      ['y', 'bias', 'scaling'],
-      y,
-      'setOutputAtIndex(index, max(y[index] + bias[c], 0.0) * scaling[c]);',
-      [y, bias, scaling],
-    ),
-    gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => {
-      const [ys, b, t] = saved;
-      const dPre = channelwise(
-        'sll_scaled_relu_grad',
-        ['dz', 'y', 'bias', 'scaling'],
-        ys,
-        'setOutputAtIndex(index, select(0.0, dz[index] * scaling[c], y[index] + bias[c] > 0.0));',
-        [dz, ys, b, t],
-      );
-      const activated = channelwise(
-        'sll_scaled_relu_grad_t',
-        ['dz', 'y', 'bias'],
-        ys,
-        'setOutputAtIndex(index, dz[index] * max(y[index] + bias[c], 0.0));',
-        [dz, ys, b],
-      );
-      const dt = tf.sum(activated, [0, 1, 2]);
-      activated.dispose();
-      return [dPre, tf.sum(dPre, [0, 1, 2]), dt];
+    value: layerOutput(g, x, act, kernel, t),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ks, ts, as] = saved;
+      const dz = scaledActivationGradient(g, dy, ks);
+      const dx = inputGradient(g, dy, dz, as, ks, ts);
+      const partials = partialSums(g, xs, dy, dz, as, ts);
+      const filterSize = ks.size;
+      const grads = [
+        dx,
+        sumOfChunks(partials, 0, ks.shape),
+        sumOfChunks(partials, filterSize + g.inner, [g.inner]),
+        sumOfChunks(partials, filterSize, [g.inner]),
+      ];
+      tf.dispose([dz, partials]);
+      return grads;
     },
   };
 });
-
-/** `x - 2 back`, the layer's residual. */
-export const residual = customGradient<(x: tf.Tensor4D, back: tf.Tensor4D) => tf.Tensor4D>(
-  (x: tf.Tensor4D, back: tf.Tensor4D) => ({
-    value: runProgram(
-      elementwiseProgram(
-        'sll_residual',
-        ['x', 'back'],
-        x.shape,
-        '',
-        'setOutputAtIndex(index, x[index] - 2.0 * back[index]);',
-      ),
-      [x, back],
-    ),
-    gradFunc: (dy: tf.Tensor) => [
-      tf.clone(dy),
-      runProgram(
-        elementwiseProgram(
-          'sll_residual_grad',
-          ['dy'],
-          dy.shape,
-          '',
-          'setOutputAtIndex(index, -2.0 * dy[index]);',
-        ),
-        [dy],
-      ),
-    ],
-  }),
-);

@@ -1,4 +1,4 @@
-// The SLL conv layer on WebGPU, with its elementwise programs (src/kernels/webgpu/convLayerPrograms.ts),
+// The SLL conv layer on WebGPU, its direct-convolution programs (src/kernels/webgpu/convLayerPrograms.ts),
 // against the tfjs ops on the CPU backend: the value and the gradients for x, K, b and t.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,8 @@ describe.skipIf(skipped)('the SLL conv layer on WebGPU', () => {
     [2, 5, 3, 4, 3],
     [1, 6, 4, 4, 1],
     [3, 4, 2, 5, 5],
+    // 432 pixels: the gradients' partial sums span two chunks, the second one short.
+    [3, 12, 3, 4, 3],
   ])(
     'batch %i, %i-pixel images, %i channels, %i inner, kernel %i: value and gradients',
     async (n, size, c, inner, k) => {
