@@ -1,12 +1,10 @@
 /**
- * The official training losses (docs/math.md §3 and §8), averaged over the batch.
+ * The official training losses (docs/math.md §3 and §8), averaged over the batch, and the batch's correct count.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LossName } from '../sll/lossNames.ts';
-
-export const XENT_OFFSET = (3 * Math.SQRT2) / 2;
-export const XENT_TEMPERATURE = 0.25;
-export const HINGE_MARGIN = 0.7;
+import { HINGE_MARGIN, type LossName, XENT_OFFSET, XENT_TEMPERATURE } from '../sll/lossNames.ts';
+import { countCorrectOnWebGpu, trainingLossOnWebGpu } from './webgpu/lossPrograms.ts';
+import { onWebGpu } from './webgpu/program.ts';
 
 /** `T * CE((logits - o * onehot) / T, label)` with offset o = 3*sqrt(2)/2 and temperature T = 0.25. */
 export function offsetCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
@@ -31,6 +29,7 @@ export function multiMarginLoss(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Sc
 }
 
 export function trainingLoss(name: LossName, logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  if (onWebGpu()) return trainingLossOnWebGpu(name, logits, labels);
   switch (name) {
     case 'xent':
       return offsetCrossEntropy(logits, labels);
@@ -39,4 +38,13 @@ export function trainingLoss(name: LossName, logits: tf.Tensor2D, labels: tf.Ten
     case 'xent+margin':
       return tf.tidy(() => tf.add(multiMarginLoss(logits, labels), offsetCrossEntropy(logits, labels)));
   }
+}
+
+/** Correct predictions in a batch (argmax ties: the first index, as the certificate). */
+export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  if (onWebGpu()) return countCorrectOnWebGpu(logits, labels);
+  return tf.tidy(() => {
+    const hits = tf.equal(tf.argMax(logits, 1), tf.cast(labels, 'int32'));
+    return tf.sum(tf.cast(hits, 'float32')) as tf.Scalar;
+  });
 }

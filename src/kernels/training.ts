@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from './adam.ts';
 import type { LossName } from '../sll/lossNames.ts';
-import { trainingLoss } from './losses.ts';
+import { countCorrect, trainingLoss } from './losses.ts';
 import type { SllModel } from './model.ts';
 
 export interface StepResult {
@@ -37,13 +37,5 @@ export function trainStep(
       learningRate,
     );
     return { loss: value, correct: correct as tf.Scalar };
-  });
-}
-
-/** Correct predictions in a batch (argmax ties: tfjs returns the first index, as the certificate). */
-export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const hits = tf.equal(tf.argMax(logits, 1), tf.cast(labels, 'int32'));
-    return tf.sum(tf.cast(hits, 'float32')) as tf.Scalar;
   });
 }

@@ -8,13 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { customGradient } from '../customGradient.ts';
-import { elementwiseProgram, runProgram } from './program.ts';
-
-/**
- * WGSL for `exp(x)` with x <= 0, exactly 0 below float32's normal range: a GPU's exp may be an
- * approximation that is wrong there (SwiftShader's returned values near 1e22 for exp(-400)).
- */
-const expOrZero = (x: string) => `select(0.0, exp(${x}), (${x}) > -87.0)`;
+import { elementwiseProgram, expOrZero, runProgram } from './program.ts';
 
 /** `[m_i, D_i]` per row, `[n, 2]`. */
 function rowStats(gram: tf.Tensor2D, q: tf.Tensor1D): tf.Tensor2D {

@@ -62,6 +62,15 @@ export function elementwiseProgram(
   };
 }
 
+/**
+ * WGSL for `exp(x)` with x <= 0, exactly 0 below float32's normal range: a GPU's exp may be an
+ * approximation that is wrong there (SwiftShader's returned values near 1e22 for exp(-400)).
+ */
+export const expOrZero = (x: string) => `select(0.0, exp(${x}), (${x}) > -87.0)`;
+
+/** A number as a WGSL f32 literal (`2` alone would be an integer, which WGSL does not mix with floats). */
+export const wgslFloat = (value: number) => (Number.isInteger(value) ? `${value}.0` : `${value}`);
+
 /** Whether tfjs runs on WebGPU now, where the lab's own programs replace chains of tfjs ops. */
 export function onWebGpu(): boolean {
   return tf.getBackend() === 'webgpu';
