@@ -4,7 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { gramMatrix, matMul2d } from './matMul.ts';
 import { absWithSignGradient, positiveMask, safeDivide } from './safeMath.ts';
+import { sllDenseLayerOnWebGpu } from './webgpu/denseLayerPrograms.ts';
 import { denseScalingOnWebGpu } from './webgpu/denseScalingPrograms.ts';
+import { NORM_FLOOR, linearNormalizedOnWebGpu } from './webgpu/headPrograms.ts';
 import { onWebGpu } from './webgpu/program.ts';
 
 /** A float32-safe stand-in for -infinity in masked maxima. */
@@ -39,20 +41,22 @@ export function sllDenseLayer(
   bias: tf.Tensor1D,
   scaling: tf.Tensor1D,
 ): tf.Tensor2D {
+  if (onWebGpu()) return sllDenseLayerOnWebGpu(x, weight, bias, scaling);
   return tf.tidy(() => {
     const z = tf.mul(tf.relu(tf.add(matMul2d(x, weight, false, true), bias)), scaling) as tf.Tensor2D;
     return tf.sub(x, tf.mul(matMul2d(z, weight), 2)) as tf.Tensor2D;
   });
 }
 
-/** `LinearNormalized`: rows of W scaled to unit norm (floor 1e-12, as F.normalize), plus bias. */
+/** `LinearNormalized`: rows of W scaled to unit norm (with F.normalize's floor), plus bias. */
 export function normalizeRows(weight: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const norms = tf.sqrt(tf.sum(tf.square(weight), 1, true));
-    return tf.div(weight, tf.maximum(norms, 1e-12)) as tf.Tensor2D;
+    return tf.div(weight, tf.maximum(norms, NORM_FLOOR)) as tf.Tensor2D;
   });
 }
 
 export function linearNormalized(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  if (onWebGpu()) return linearNormalizedOnWebGpu(x, weight, bias);
   return tf.tidy(() => tf.add(matMul2d(x, normalizeRows(weight), false, true), bias) as tf.Tensor2D);
 }
