@@ -3,7 +3,7 @@
  * backward, with the rest (dense layers on the batch, pooling, loss, Adam, uploads) by difference.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type SllModel, padChannels } from '../src/kernels/model.ts';
+import { type SllModel, trunkInput } from '../src/kernels/model.ts';
 import type { ParamRole } from '../src/sll/params.ts';
 import { sllConvLayer, sllConvScaling } from '../src/kernels/sllConv.ts';
 import { sllDenseScaling } from '../src/kernels/sllDense.ts';
@@ -63,7 +63,14 @@ export async function measureBreakdown(
   );
 
   const scalings = tf.tidy(() => kernels.map((k) => sllConvScaling(k)));
-  const images = tf.tidy(() => padChannels(tf.tensor4d(batch.images, batch.shape), model.arch));
+  const images = tf.tidy(() =>
+    trunkInput(
+      tf.tensor4d(batch.images, batch.shape),
+      tf.tensor1d(model.arch.mean),
+      tf.tensor1d(model.arch.std.map((s) => 1 / s)),
+      model.arch,
+    ),
+  );
   try {
     const convMs = await time(() => {
       const out = kernels.reduce((x, k, i) => sllConvLayer(x, k, convBiases[i], scalings[i]), images);

@@ -17,6 +17,8 @@ import {
 } from '../sll/params.ts';
 import { sllConvLayer, sllConvScaling } from './sllConv.ts';
 import { ownedVariable } from './variables.ts';
+import { onWebGpu } from './webgpu/program.ts';
+import { normalizedInputOnWebGpu, poolAndFlattenOnWebGpu } from './webgpu/trunkPrograms.ts';
 import { linearNormalized, normalizeRows, sllDenseLayer, sllDenseScaling } from './sllDense.ts';
 
 interface ConvVars {
@@ -47,15 +49,40 @@ export interface Scalings {
   dense: tf.Tensor1D[];
 }
 
-/** The trunk's input: images `[N, H, W, inChannels]` zero-padded to the arch's width (docs/math.md §2.3). */
-export function padChannels(x: tf.Tensor4D, arch: Arch): tf.Tensor4D {
-  if (arch.width <= arch.inChannels) return x;
-  return tf.pad(x, [
-    [0, 0],
-    [0, 0],
-    [0, 0],
-    [0, arch.width - arch.inChannels],
-  ]);
+/**
+ * The trunk's input: images `[N, H, W, inChannels]` normalised by the arch's mean and std (`invStd`,
+ * its inverse), zero-padded to the arch's width (docs/math.md §2.3).
+ */
+export function trunkInput(
+  images: tf.Tensor4D,
+  mean: tf.Tensor1D,
+  invStd: tf.Tensor1D,
+  arch: Arch,
+): tf.Tensor4D {
+  if (onWebGpu()) return normalizedInputOnWebGpu(images, mean, invStd, arch.width);
+  return tf.tidy(() => {
+    const x = tf.mul(tf.sub(images, mean), invStd) as tf.Tensor4D;
+    if (arch.width <= arch.inChannels) return x;
+    return tf.pad(x, [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, arch.width - arch.inChannels],
+    ]);
+  });
+}
+
+/** 4x4 windows, stride 4, sum / 4; then flatten in PyTorch's C, H, W order. */
+export function poolAndFlatten(x: tf.Tensor4D, arch: Arch): tf.Tensor2D {
+  if (onWebGpu()) return poolAndFlattenOnWebGpu(x, POOL_SIZE);
+  return tf.tidy(() => {
+    const n = x.shape[0];
+    const s = pooledSize(arch);
+    const c = arch.width;
+    const windows = tf.reshape(x, [n, s, POOL_SIZE, s, POOL_SIZE, c]);
+    const pooled = tf.div(tf.sum(windows, [2, 4]), POOL_SIZE);
+    return tf.reshape(tf.transpose(pooled, [0, 3, 1, 2]), [n, featureCount(arch)]);
+  });
 }
 
 export class SllModel {
@@ -131,12 +158,12 @@ export class SllModel {
     t: Scalings,
     observe: (x: tf.Tensor) => void = () => {},
   ): tf.Tensor2D {
-    let x = padChannels(tf.mul(tf.sub(images, this.mean), this.invStd) as tf.Tensor4D, this.arch);
+    let x = trunkInput(images, this.mean, this.invStd, this.arch);
     this.convs.forEach((c, i) => {
       observe(x);
       x = sllConvLayer(x, c.kernel, c.bias, t.conv[i]);
     });
-    let h = this.poolAndFlatten(x);
+    let h = poolAndFlatten(x, this.arch);
     this.denses.forEach((d, i) => {
       observe(h);
       h = sllDenseLayer(h, d.weight, d.bias, t.dense[i]);
@@ -160,16 +187,6 @@ export class SllModel {
       apply: (x: tf.Tensor) => sllDenseLayer(x as tf.Tensor2D, d.weight, d.bias, scalings.dense[i]),
     }));
     return [...convs, ...denses];
-  }
-
-  /** 4x4 windows, stride 4, sum / 4; then flatten in PyTorch's C, H, W order. */
-  private poolAndFlatten(x: tf.Tensor4D): tf.Tensor2D {
-    const n = x.shape[0];
-    const s = pooledSize(this.arch);
-    const c = this.arch.width;
-    const windows = tf.reshape(x, [n, s, POOL_SIZE, s, POOL_SIZE, c]);
-    const pooled = tf.div(tf.sum(windows, [2, 4]), POOL_SIZE);
-    return tf.reshape(tf.transpose(pooled, [0, 3, 1, 2]), [n, featureCount(this.arch)]);
   }
 
   /** The last layer's rows at unit norm, `[nClasses, features]`, as used by the certificate. */
