@@ -29,7 +29,14 @@ interface WebGpuRunner {
   ): tf.TensorInfo;
 }
 
-const WORKGROUP_SIZE = 64;
+/** Invocations per workgroup of `elementwiseProgram`. */
+export const WORKGROUP_SIZE = 64;
+
+/** WGSL around a program's body: module-scope `helpers` (functions, workgroup memory), and a `prologue` that every invocation of a workgroup runs before the bounds check (where `workgroupBarrier()` is allowed). */
+export interface ProgramExtras {
+  helpers?: string;
+  prologue?: string;
+}
 
 /**
  * A program with one invocation per output element, `main(index)`; tfjs splits big dispatches.
@@ -42,6 +49,7 @@ export function elementwiseProgram(
   outputShape: number[],
   uniforms: string,
   body: string,
+  extras: ProgramExtras = {},
 ): WgslProgram {
   const size = outputShape.reduce((a, b) => a * b, 1);
   return {
@@ -54,7 +62,9 @@ export function elementwiseProgram(
     size: true,
     uniforms,
     getUserCode: () => `
+      ${extras.helpers ?? ''}
       fn main(index : i32) {
+        ${extras.prologue ?? ''}
         if (index < uniforms.size) {
           ${body}
         }
