@@ -73,20 +73,22 @@ type Batch = ReturnType<typeof randomBatch>;
 
 /**
  * One training step as the worker runs it: the batch is uploaded for every step, and only the loss
- * is read back. `jsMs` collects each step's synchronous part (the JavaScript that enqueues it).
+ * is read back. `jsMs` collects each step's synchronous part (the JavaScript that enqueues it),
+ * `losses` each step's loss.
  */
 export function trainingStepRunner(model: SllModel, adam: Adam, batch: Batch) {
   const jsMs: number[] = [];
+  const losses: number[] = [];
   const step = async () => {
     const start = performance.now();
     const x = tf.tensor4d(batch.images, batch.shape);
     const y = tf.tensor1d(batch.labels, 'int32');
     const { loss, correct } = trainStep(model, adam, x, y, 'xent', 0.01);
     jsMs.push(performance.now() - start);
-    await loss.data();
+    losses.push((await loss.data())[0]);
     tf.dispose([x, y, loss, correct]);
   };
-  return { step, jsMs };
+  return { step, jsMs, losses };
 }
 
 export async function measure(options: MeasureOptions): Promise<Measurement> {
