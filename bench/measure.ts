@@ -3,7 +3,8 @@
  * active tfjs backend. Runs unchanged in Node and in a Chromium worker.
  */
 import * as tf from '@tensorflow/tfjs';
-import { OFFICIAL_AUGMENT, augmentBatch } from '../src/data/augment.ts';
+import { augmentBatch } from '../src/data/augment.ts';
+import { OFFICIAL_AUGMENT } from '../src/sll/augmentParams.ts';
 import { Adam } from '../src/kernels/adam.ts';
 import { type PresetName, presetArch } from '../src/sll/arch.ts';
 import { Evaluator } from '../src/kernels/evaluator.ts';

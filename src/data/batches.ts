@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Uniform } from '../sll/augmentParams.ts';
 import type { DatasetSplit } from './dataset.ts';
-
-/** A uniform generator on [0, 1), seeded by the caller (spec habit: never a global random). */
-export type Uniform = () => number;
 
 export interface Batch {
   /** [B, H, W, C] float32 in [0, 1]. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { ColorJitterParams } from '../sll/augmentParams.ts';
 import { gatherRows } from './gatherRows.ts';
 
 /*
@@ -147,15 +148,6 @@ function rotateHue(planes: Planes, shift: tf.Tensor): Planes {
 /** Rotates the hue of each image by shifts[i] turns (torchvision adjust_hue, hue_factor in [-0.5, 0.5]). */
 export function adjustHue(images: tf.Tensor4D, shifts: tf.Tensor1D): tf.Tensor4D {
   return withPlanes(images, (planes) => rotateHue(planes, perImage(shifts)));
-}
-
-export interface ColorJitterParams {
-  /** For image i, order[4*i + k] is the adjustment applied k-th: 0 brightness, 1 contrast, 2 saturation, 3 hue. */
-  order: Int32Array;
-  brightness: Float32Array;
-  contrast: Float32Array;
-  saturation: Float32Array;
-  hue: Float32Array;
 }
 
 const HUE = 3;

@@ -5,7 +5,8 @@
  * The data source, the checkpoint store and the event sink are passed in.
  */
 import * as tf from '@tensorflow/tfjs';
-import { augmentBatch, NO_AUGMENT, OFFICIAL_AUGMENT } from '../data/augment.ts';
+import { augmentBatch } from '../data/augment.ts';
+import { NO_AUGMENT, OFFICIAL_AUGMENT } from '../sll/augmentParams.ts';
 import { makeBatch, trainBatchIndices } from '../data/batches.ts';
 import type { LoadedDataset } from '../data/dataset.ts';
 import { Adam, OFFICIAL_ADAM } from '../kernels/adam.ts';

@@ -1,15 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/sll/rng.ts';
-import {
-  NO_AUGMENT,
-  OFFICIAL_AUGMENT,
-  applyAugment,
-  augmentBatch,
-  cropWithPadding,
-  flipHorizontally,
-  sampleAugmentParams,
-} from '../../src/data/augment.ts';
+import { applyAugment, augmentBatch, cropWithPadding, flipHorizontally } from '../../src/data/augment.ts';
+import { NO_AUGMENT, OFFICIAL_AUGMENT, sampleAugmentParams } from '../../src/sll/augmentParams.ts';
 import {
   adjustBrightness,
   adjustContrast,
