@@ -3,7 +3,7 @@
  * active tfjs backend. Runs unchanged in Node and in a Chromium worker.
  */
 import * as tf from '@tensorflow/tfjs';
-import { augmentBatch } from '../src/data/augment.ts';
+import { augmentOnBackend } from '../src/engine/augmentation.ts';
 import { OFFICIAL_AUGMENT } from '../src/sll/augmentParams.ts';
 import { Adam } from '../src/kernels/adam.ts';
 import { type PresetName, presetArch } from '../src/sll/arch.ts';
@@ -110,7 +110,7 @@ export async function measure(options: MeasureOptions): Promise<Measurement> {
     const augment = await timeRuns(
       async () => {
         const x = tf.tensor4d(train.images, train.shape);
-        const out = augmentBatch(x, OFFICIAL_AUGMENT, augmentRandom);
+        const out = augmentOnBackend(x, OFFICIAL_AUGMENT, augmentRandom);
         await out.data();
         tf.dispose([x, out]);
       },

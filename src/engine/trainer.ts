@@ -5,8 +5,8 @@
  * The data source, the checkpoint store and the event sink are passed in.
  */
 import * as tf from '@tensorflow/tfjs';
-import { augmentBatch } from '../data/augment.ts';
 import { NO_AUGMENT, OFFICIAL_AUGMENT } from '../sll/augmentParams.ts';
+import { augmentOnBackend } from './augmentation.ts';
 import { makeBatch, trainBatchIndices } from '../data/batches.ts';
 import type { LoadedDataset } from '../data/dataset.ts';
 import { Adam, OFFICIAL_ADAM } from '../kernels/adam.ts';
@@ -426,7 +426,7 @@ export class Trainer {
     const batch = makeBatch(run.data.train, indices);
     try {
       const augmentRandom = createRng(deriveSeed(config.seed, 2, run.step)).uniform;
-      const images = augmentBatch(
+      const images = augmentOnBackend(
         batch.images,
         config.augment ? OFFICIAL_AUGMENT : NO_AUGMENT,
         augmentRandom,
