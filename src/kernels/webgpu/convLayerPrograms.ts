@@ -75,89 +75,58 @@ function windowSum(
 const adjoint = (g: ConvGeometry, c: string, i: string) => (u: string, v: string) =>
   kernelAt(g, `${g.k - 1} - ${u}`, `${g.k - 1} - ${v}`, c, i);
 
-/** `relu(conv2d(x, K) + b)`, `[n, h, w, inner]`. */
-function activation(g: ConvGeometry, x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor): tf.Tensor4D {
+/**
+ * `epilogue(acc)` of `acc = conv2d(input, K)`, `[n, h, w, inner]`: the input is the program's first
+ * variable, with `cin` channels.
+ */
+function convWithKernel(
+  g: ConvGeometry,
+  key: string,
+  names: string[],
+  inputs: tf.Tensor[],
+  epilogue: string,
+) {
   const body = windowSum(
     g,
     g.inner,
     g.cin,
-    (j) => `x[${j}]`,
+    (j) => `${names[0]}[${j}]`,
     (u, v, e) => kernelAt(g, u, v, e, 'o'),
   );
   const program = elementwiseProgram(
-    `sll_conv_act_${shapeKey(g)}`,
-    ['x', 'kernel', 'bias'],
+    `sll_conv_${key}_${shapeKey(g)}`,
+    names,
     [g.n, g.h, g.w, g.inner],
     '',
     `${body}
-     setOutputAtIndex(index, max(acc + bias[o], 0.0));`,
+     setOutputAtIndex(index, ${epilogue});`,
   );
-  return runProgram(program, [x, kernel, bias]);
+  return runProgram<tf.Rank.R4>(program, inputs);
 }
 
-/** `x - 2 conv2d(t a, adjoint K)`, `[n, h, w, cin]`. */
-function layerOutput(g: ConvGeometry, x: tf.Tensor, act: tf.Tensor, kernel: tf.Tensor, t: tf.Tensor) {
-  const body = windowSum(
-    g,
-    g.cin,
-    g.inner,
-    (j, e) => `act[${j}] * t[${e}]`,
-    (u, v, e) => adjoint(g, 'o', e)(u, v),
-  );
+/** `epilogue(acc)` of `acc = conv2d(read, adjoint K)`, `[n, h, w, cin]`, reading `inner` channels. */
+function convWithAdjoint(
+  g: ConvGeometry,
+  key: string,
+  names: string[],
+  inputs: tf.Tensor[],
+  read: (j: string, e: string) => string,
+  epilogue: string,
+) {
+  const body = windowSum(g, g.cin, g.inner, read, (u, v, e) => adjoint(g, 'o', e)(u, v));
   const program = elementwiseProgram(
-    `sll_conv_out_${shapeKey(g)}`,
-    ['x', 'act', 'kernel', 't'],
-    x.shape,
+    `sll_conv_${key}_${shapeKey(g)}`,
+    names,
+    [g.n, g.h, g.w, g.cin],
     '',
     `${body}
-     setOutputAtIndex(index, x[index] - 2.0 * acc);`,
+     setOutputAtIndex(index, ${epilogue});`,
   );
-  return runProgram<tf.Rank.R4>(program, [x, act, kernel, t]);
-}
-
-/** The gradient at `t a`: `dz = -2 conv2d(dy, K)`, `[n, h, w, inner]`. */
-function scaledActivationGradient(g: ConvGeometry, dy: tf.Tensor, kernel: tf.Tensor): tf.Tensor {
-  const body = windowSum(
-    g,
-    g.inner,
-    g.cin,
-    (j) => `dy[${j}]`,
-    (u, v, e) => kernelAt(g, u, v, e, 'o'),
-  );
-  const program = elementwiseProgram(
-    `sll_conv_dz_${shapeKey(g)}`,
-    ['dy', 'kernel'],
-    [g.n, g.h, g.w, g.inner],
-    '',
-    `${body}
-     setOutputAtIndex(index, -2.0 * acc);`,
-  );
-  return runProgram(program, [dy, kernel]);
+  return runProgram<tf.Rank.R4>(program, inputs);
 }
 
 /** WGSL: the gradient at the pre-activation, `t dz` where `a > 0` (PyTorch's ReLU: 0 at 0). */
 const preActivationGradient = (j: string, i: string) => `select(0.0, dz[${j}] * t[${i}], act[${j}] > 0.0)`;
-
-/** `dx = dy + conv2d(dPre, adjoint K)`: the residual's identity and the first conv's adjoint. */
-function inputGradient(
-  g: ConvGeometry,
-  dy: tf.Tensor,
-  dz: tf.Tensor,
-  act: tf.Tensor,
-  kernel: tf.Tensor,
-  t: tf.Tensor,
-) {
-  const body = windowSum(g, g.cin, g.inner, preActivationGradient, (u, v, e) => adjoint(g, 'o', e)(u, v));
-  const program = elementwiseProgram(
-    `sll_conv_dx_${shapeKey(g)}`,
-    ['dy', 'dz', 'act', 'kernel', 't'],
-    dy.shape,
-    '',
-    `${body}
-     setOutputAtIndex(index, dy[index] + acc);`,
-  );
-  return runProgram(program, [dy, dz, act, kernel, t]);
-}
 
 /**
  * Partial sums `[chunks, k*k*cin*inner + 2*inner]` over chunks of the `n*h*w` pixels: the filter
@@ -255,14 +224,30 @@ export const sllConvLayerOnWebGpu = customGradient<
   (x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, t: tf.Tensor1D) => tf.Tensor4D
 >((x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, t: tf.Tensor1D, save: tf.GradSaveFunc) => {
   const g = geometry(x, kernel);
-  const act = activation(g, x, kernel, bias);
+  // a = relu(conv2d(x, K) + b)
+  const act = convWithKernel(g, 'act', ['x', 'kernel', 'bias'], [x, kernel, bias], 'max(acc + bias[o], 0.0)');
   save([x, kernel, t, act]);
   return {
-    value: layerOutput(g, x, act, kernel, t),
+    value: convWithAdjoint(
+      g,
+      'out',
+      ['x', 'act', 'kernel', 't'],
+      [x, act, kernel, t],
+      (j, e) => `act[${j}] * t[${e}]`,
+      'x[index] - 2.0 * acc',
+    ),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ks, ts, as] = saved;
-      const dz = scaledActivationGradient(g, dy, ks);
-      const dx = inputGradient(g, dy, dz, as, ks, ts);
+      // The gradient at t a, then dx: the residual's identity plus the first conv's adjoint.
+      const dz = convWithKernel(g, 'dz', ['dy', 'kernel'], [dy, ks], '-2.0 * acc');
+      const dx = convWithAdjoint(
+        g,
+        'dx',
+        ['dy', 'dz', 'act', 'kernel', 't'],
+        [dy, dz, as, ks, ts],
+        preActivationGradient,
+        'dy[index] + acc',
+      );
       const partials = partialSums(g, xs, dy, dz, as, ts);
       const filterSize = ks.size;
       const grads = [
