@@ -1,10 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  type AugmentConfig,
-  type AugmentParams,
-  type Uniform,
-  sampleAugmentParams,
-} from '../sll/augmentParams.ts';
+import { type AugmentConfig, type AugmentParams, sampleAugmentParams } from '../sll/augmentParams.ts';
+import type { Uniform } from '../sll/rng.ts';
 import { colorJitter } from './colorJitter.ts';
 import { gatherRows } from './gatherRows.ts';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Uniform } from '../sll/augmentParams.ts';
+import type { Uniform } from '../sll/rng.ts';
 import type { DatasetSplit } from './dataset.ts';
 
 export interface Batch {

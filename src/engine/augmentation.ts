@@ -7,7 +7,8 @@ import type * as tf from '@tensorflow/tfjs';
 import { augmentBatch } from '../data/augment.ts';
 import { augmentOnWebGpu } from '../kernels/webgpu/augmentProgram.ts';
 import { onWebGpu } from '../kernels/webgpu/program.ts';
-import { type AugmentConfig, type Uniform, sampleAugmentParams } from '../sll/augmentParams.ts';
+import { type AugmentConfig, sampleAugmentParams } from '../sll/augmentParams.ts';
+import type { Uniform } from '../sll/rng.ts';
 
 /** Augments a `[B, H, W, C]` batch in [0, 1]; returns a new tensor the caller owns. */
 export function augmentOnBackend(images: tf.Tensor4D, config: AugmentConfig, random: Uniform): tf.Tensor4D {

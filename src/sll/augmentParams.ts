@@ -4,8 +4,7 @@
  * seeded batch alike. The tensor work is src/data/augment.ts's (and src/kernels/webgpu/augmentProgram.ts's).
  */
 
-/** A uniform generator on [0, 1), seeded by the caller (spec habit: never a global random). */
-export type Uniform = () => number;
+import type { Uniform } from './rng.ts';
 
 export interface ColorJitterParams {
   /** For image i, order[4*i + k] is the adjustment applied k-th: 0 brightness, 1 contrast, 2 saturation, 3 hue. */

@@ -2,6 +2,9 @@
  * A small seeded random generator (sfc32 seeded through splitmix32), so that the same seed gives
  * the same weights, augmentations and attacks on every backend and in Node.
  */
+/** A uniform generator on [0, 1), seeded by the caller (spec habit: never a global random). */
+export type Uniform = () => number;
+
 export interface Rng {
   /** Uniform in [0, 1). */
   uniform(): number;
