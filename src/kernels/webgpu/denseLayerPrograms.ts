@@ -46,58 +46,61 @@ export const sllDenseLayerOnWebGpu = customGradient<
 >((x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D, t: tf.Tensor1D, save: tf.GradSaveFunc) => {
   const g: DenseGeometry = { n: x.shape[0], features: x.shape[1], inner: weight.shape[0] };
   const { n, features: f, inner } = g;
-  const act = runProgram(
-    grid(
-      'act',
-      g,
-      ['x', 'weight', 'bias'],
-      n,
-      inner,
-      `${sum(f, (e) => `x[row * ${f} + ${e}] * weight[col * ${f} + ${e}]`)}
-       setOutputAtIndex(index, max(acc + bias[col], 0.0));`,
-    ),
-    [x, weight, bias],
-  );
+  // `epilogue(acc)` of `acc = input W^T`, `[n, inner]`, the input being the program's first variable.
+  const withWeight = (key: string, names: string[], inputs: tf.Tensor[], epilogue: string) =>
+    runProgram<tf.Rank.R2>(
+      grid(
+        key,
+        g,
+        names,
+        n,
+        inner,
+        `${sum(f, (e) => `${names[0]}[row * ${f} + ${e}] * weight[col * ${f} + ${e}]`)}
+         setOutputAtIndex(index, ${epilogue});`,
+      ),
+      inputs,
+    );
+  // `epilogue(acc)` of `acc = read W`, `[n, features]`, reading `inner` values a row.
+  const withTranspose = (
+    key: string,
+    names: string[],
+    inputs: tf.Tensor[],
+    read: (j: string, e: string) => string,
+    epilogue: string,
+  ) =>
+    runProgram<tf.Rank.R2>(
+      grid(
+        key,
+        g,
+        names,
+        n,
+        f,
+        `${sum(inner, (e) => `${read(`row * ${inner} + ${e}`, e)} * weight[${e} * ${f} + col]`)}
+         setOutputAtIndex(index, ${epilogue});`,
+      ),
+      inputs,
+    );
+  const act = withWeight('act', ['x', 'weight', 'bias'], [x, weight, bias], 'max(acc + bias[col], 0.0)');
   save([x, weight, t, act]);
-  const value = runProgram<tf.Rank.R2>(
-    grid(
-      'out',
-      g,
-      ['x', 'act', 'weight', 't'],
-      n,
-      f,
-      `${sum(inner, (e) => `act[row * ${inner} + ${e}] * t[${e}] * weight[${e} * ${f} + col]`)}
-       setOutputAtIndex(index, x[index] - 2.0 * acc);`,
-    ),
+  const value = withTranspose(
+    'out',
+    ['x', 'act', 'weight', 't'],
     [x, act, weight, t],
+    (j, e) => `act[${j}] * t[${e}]`,
+    'x[index] - 2.0 * acc',
   );
   return {
     value,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, w, ts, as] = saved;
-      const dz = runProgram(
-        grid(
-          'dz',
-          g,
-          ['dy', 'weight'],
-          n,
-          inner,
-          `${sum(f, (e) => `dy[row * ${f} + ${e}] * weight[col * ${f} + ${e}]`)}
-           setOutputAtIndex(index, -2.0 * acc);`,
-        ),
-        [dy, w],
-      );
-      const dx = runProgram(
-        grid(
-          'dx',
-          g,
-          ['dy', 'dz', 'act', 'weight', 't'],
-          n,
-          f,
-          `${sum(inner, (e) => `${preActivationGradient(`row * ${inner} + ${e}`, e)} * weight[${e} * ${f} + col]`)}
-           setOutputAtIndex(index, dy[index] + acc);`,
-        ),
+      // The gradient at t a, then dx: the residual's identity plus the first product's transpose.
+      const dz = withWeight('dz', ['dy', 'weight'], [dy, w], '-2.0 * acc');
+      const dx = withTranspose(
+        'dx',
+        ['dy', 'dz', 'act', 'weight', 't'],
         [dy, dz, as, w, ts],
+        preActivationGradient,
+        'dy[index] + acc',
       );
       // Through W x (`dPre (x) x`) and through W^T (`t a (x) -2 dy`).
       const dw = runProgram(
