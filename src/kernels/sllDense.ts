@@ -48,11 +48,16 @@ export function sllDenseLayer(
   });
 }
 
-/** `LinearNormalized`: rows of W scaled to unit norm (with F.normalize's floor), plus bias. */
+/**
+ * `LinearNormalized`: rows of W scaled to unit norm (with F.normalize's floor), plus bias. The floor
+ * is taken under the root, `sqrt(max(|w|^2, floor^2))`, equal to `max(|w|, floor)`: taken over the
+ * root, an all-zero row's gradient would pass through sqrt's at 0 and come out NaN, where PyTorch's
+ * is `g / floor`.
+ */
 export function normalizeRows(weight: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const norms = tf.sqrt(tf.sum(tf.square(weight), 1, true));
-    return tf.div(weight, tf.maximum(norms, NORM_FLOOR)) as tf.Tensor2D;
+    const norms = tf.sqrt(tf.maximum(tf.sum(tf.square(weight), 1, true), NORM_FLOOR * NORM_FLOOR));
+    return tf.div(weight, norms) as tf.Tensor2D;
   });
 }
 

@@ -1,6 +1,6 @@
 // The last layer, LinearNormalized, on WebGPU (src/kernels/webgpu/headPrograms.ts) against the tfjs
-// ops on the CPU backend: the logits and the gradients for x, W and b, with an all-zero row of W
-// (whose gradient the ops give as NaN, tfjs's sqrt gradient at 0; PyTorch's, and ours, is g / 1e-12).
+// ops on the CPU backend: the logits and the gradients for x, W and b, with an all-zero row of W,
+// whose gradient is PyTorch's g / 1e-12 on both.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { linearNormalized } from '../../../src/kernels/sllDense.ts';
@@ -30,6 +30,29 @@ async function headAndGradients(n: number, features: number, classes: number, ze
   return result;
 }
 
+/** Row 1 of W is zero: its gradient is sum_m dy[m, 1] x_m / 1e-12, as PyTorch's F.normalize gives. */
+function zeroRowGradient(
+  run: { x: Float32Array | ArrayLike<number>; dy: ArrayLike<number> },
+  n: number,
+  f: number,
+  c: number,
+) {
+  return Array.from({ length: f }, (_, j) => {
+    let g = 0;
+    for (let m = 0; m < n; m++) g += run.dy[m * c + 1] * run.x[m * f + j];
+    return g / 1e-12;
+  });
+}
+
+describe('LinearNormalized with tfjs ops', () => {
+  it("gives an all-zero row of W PyTorch's gradient, g / 1e-12, not NaN", async () => {
+    const cpu = await onBackend('cpu', () => headAndGradients(5, 9, 3, true));
+    const row = Array.from(cpu.grads[1].slice(9, 18));
+    expect(row.every(Number.isFinite)).toBe(true);
+    expect(maxRelativeError(row, zeroRowGradient(cpu, 5, 9, 3))).toBeLessThan(1e-5);
+  });
+});
+
 describe.skipIf(skipped)('LinearNormalized on WebGPU', () => {
   it.each([
     [3, 7, 4, false],
@@ -41,14 +64,8 @@ describe.skipIf(skipped)('LinearNormalized on WebGPU', () => {
     const gpu = await headAndGradients(n, f, c, zeroRow);
     expect(tf.memory().numTensors).toBe(before);
     if (zeroRow) {
-      // Row 1 of W is zero: its gradient is sum_m dy[m, 1] x_m / 1e-12, and the ops' NaN is replaced by it.
-      const expected = Array.from({ length: f }, (_, j) => {
-        let g = 0;
-        for (let m = 0; m < n; m++) g += cpu.dy[m * c + 1] * cpu.x[m * f + j];
-        return g / 1e-12;
-      });
+      const expected = zeroRowGradient(cpu, n, f, c);
       expect(maxRelativeError(gpu.grads[1].slice(f, 2 * f), expected)).toBeLessThan(1e-5);
-      cpu.grads[1].set(gpu.grads[1].slice(f, 2 * f), f);
     }
     expect(maxRelativeError(gpu.out, cpu.out)).toBeLessThan(1e-5);
     ['x', 'W', 'b'].forEach((name, i) =>
