@@ -2,14 +2,18 @@ import { type Locator, type Page, expect } from '@playwright/test';
 
 /** The lab page, by its stable data-testids. */
 export class LabPage {
-  constructor(readonly page: Page) {}
+  /** `origin` is for a browser without a base URL (one attached to over the DevTools protocol). */
+  constructor(
+    readonly page: Page,
+    private readonly origin = '',
+  ) {}
 
   byId(id: string): Locator {
     return this.page.getByTestId(id);
   }
 
   async open(query: string): Promise<void> {
-    await this.page.goto(`/?${query}`);
+    await this.page.goto(`${this.origin}/?${query}`);
     await expect(this.byId('backend-badge').locator('strong')).toBeVisible({ timeout: 60_000 });
   }
 

@@ -16,6 +16,7 @@ import type { EvaluationSummary, ProgressTask, RunState, WorkerEvent } from '../
 import { paramSpecs } from '../sll/params.ts';
 import { createRng, deriveSeed } from '../sll/rng.ts';
 import { type EvalPlan, evaluationAt, imagesLeftToEvaluate } from '../sll/evalSchedule.ts';
+import { withMetricsPoint } from '../sll/runHistory.ts';
 import { learningRateAt } from '../sll/schedule.ts';
 import { type TrainConfig, sameRun } from '../sll/trainConfig.ts';
 import {
@@ -453,7 +454,7 @@ export class Trainer {
     if (flush.kind === 'point') {
       this.warmUp?.end();
       this.warmUp = null;
-      run.metrics.push(flush.point);
+      run.metrics = withMetricsPoint(run.metrics, flush.point);
       this.deps.emit({
         type: 'metrics',
         ...flush.point,

@@ -18,6 +18,7 @@ import type {
 import type { PresetName } from '../sll/arch.ts';
 import type { BackendName } from '../sll/backendNames.ts';
 import type { LabelledCertificates } from '../sll/radii.ts';
+import { withMetricsPoint } from '../sll/runHistory.ts';
 import { type TrainConfig, sameRun } from '../sll/trainConfig.ts';
 import { fitsBackend } from '../sll/memoryEstimate.ts';
 import { type AuditSlice, createAuditSlice } from './auditSlice.ts';
@@ -295,7 +296,7 @@ export function createLabStore(env: LabEnvironment, initialSettings: Settings = 
             return;
           case 'metrics': {
             const { type, etaSeconds, totalSteps, ...point } = e;
-            set({ metrics: [...get().metrics, point], step: e.step, totalSteps, etaSeconds });
+            set({ metrics: withMetricsPoint(get().metrics, point), step: e.step, totalSteps, etaSeconds });
             return;
           }
           case 'evaluation': {

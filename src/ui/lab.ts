@@ -7,6 +7,7 @@ import { type LabState, type LabStore, createLabStore } from '../store/labStore.
 import { readSettingsQuery, settingsToQuery } from '../store/settings.ts';
 import type { Command, WorkerEvent, WorkerHeartbeat, WorkerInit } from '../protocol.ts';
 import { claimRun } from './runOwnership.ts';
+import { quietWhileHidden } from './quietWhileHidden.ts';
 import { WorkerWatchdog } from './workerWatchdog.ts';
 
 /**
@@ -136,9 +137,16 @@ export function startLab(): LabStore {
 
 export const LabContext = createContext<LabStore | null>(null);
 
-/** Reads one field (or a derived primitive) of the lab's state. */
+const quietViews = new WeakMap<LabStore, LabStore>();
+
+/** Reads one field (or a derived primitive) of the lab's state; redrawn only while the tab is shown. */
 export function useLab<T>(selector: (s: LabState) => T): T {
   const store = useContext(LabContext);
   if (!store) throw new Error('useLab outside <LabContext.Provider>');
-  return useStore(store, selector);
+  let view = quietViews.get(store);
+  if (!view) {
+    view = quietWhileHidden(store, document);
+    quietViews.set(store, view);
+  }
+  return useStore(view, selector);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Command, WorkerEvent } from '../../src/protocol.ts';
+import type { Command, MetricsPoint, WorkerEvent } from '../../src/protocol.ts';
+import { METRICS_HISTORY_CAP, withMetricsPoint } from '../../src/sll/runHistory.ts';
 import { createLabStore } from '../../src/store/labStore.ts';
 import {
   DEFAULT_SETTINGS,
@@ -131,6 +132,26 @@ describe('lab store', () => {
     s.getState().applyEvent({ type: 'model', config, step: 40, source: { kind: 'checkpoint' } });
     expect(s.getState().settings.nConv).toBe(9);
     expect(s.getState().step).toBe(40);
+  });
+
+  it("thins a long run's metrics as the worker does, keeping the newest", () => {
+    const { s } = store();
+    let worker: MetricsPoint[] = [];
+    for (let step = 1; step <= 5_000; step++) {
+      const point = {
+        step,
+        epoch: 0,
+        loss: 1 / step,
+        trainAccuracy: 0.1,
+        learningRate: 0.01,
+        imagesPerSecond: 10,
+      };
+      worker = withMetricsPoint(worker, point);
+      s.getState().applyEvent({ type: 'metrics', ...point, etaSeconds: 5, totalSteps: 5_000 });
+    }
+    expect(s.getState().metrics.length).toBeLessThanOrEqual(METRICS_HISTORY_CAP + 2);
+    expect(s.getState().metrics.at(-1)?.step).toBe(5_000);
+    expect(s.getState().metrics).toEqual(worker);
   });
 });
 
