@@ -62,9 +62,11 @@ test('a tab hidden for three minutes while it trains: no false alarm, every eval
     await page.bringToFront();
     const shownAt = Date.now();
     await expect.poll(() => visibility(page), { timeout: 30_000 }).toBe('visible');
-    // The worker trained on behind the hidden page, and the page shows where it got to.
-    await expect.poll(() => lab.step(), { timeout: 60_000 }).toBeGreaterThan(before + 100);
+    // The page catches up at once with where the worker got to behind it: well past the step it
+    // was hidden at (about 170 steps were made hidden here; a few more while it is shown).
+    await expect.poll(() => lab.step(), { timeout: 10_000 }).toBeGreaterThan(before);
     const shown = await lab.step();
+    expect(shown).toBeGreaterThan(before + 30);
     const hiddenRate = (shown - before) / ((shownAt - hiddenAt) / 1000);
     await expect(lab.byId('worker-silent-banner')).toBeHidden();
     await expect(lab.byId('error-banner')).toBeHidden();
