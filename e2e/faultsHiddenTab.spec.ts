@@ -11,14 +11,15 @@ import { launchUserBrowser, visibility } from './userBrowser.ts';
 const STEPS_PER_EPOCH = 200;
 const EPOCHS = 50;
 const EVAL_EVERY = 50;
-const RUN = `preset=tiny&batch=8&train=${8 * STEPS_PER_EPOCH}&epochs=${EPOCHS}&evalEvery=${EVAL_EVERY}&evalImages=32&augment=false&backend=cpu`;
+const EVAL_IMAGES = 32;
+const RUN = `preset=tiny&batch=8&train=${8 * STEPS_PER_EPOCH}&epochs=${EPOCHS}&evalEvery=${EVAL_EVERY}&evalImages=${EVAL_IMAGES}&augment=false&backend=cpu`;
 const HIDDEN_MS = 180_000;
 
 /** Evaluations a run has made once it has done `step` steps. */
 function evaluationsBy(step: number): number {
   const plan = {
     evalEvery: EVAL_EVERY,
-    evalSubset: 32,
+    evalSubset: EVAL_IMAGES,
     stepsPerEpoch: STEPS_PER_EPOCH,
     totalSteps: STEPS_PER_EPOCH * EPOCHS,
   };
@@ -75,11 +76,12 @@ test('a tab hidden for three minutes while it trains: no false alarm, every eval
     await lab.waitForState('paused', 60_000);
     const paused = await lab.step();
     // Every evaluation of the run, those made while hidden too, is in the chart.
-    await expect.poll(() => lab.points('accuracy-chart'), { timeout: 30_000 }).toBe(evaluationsBy(paused));
+    const evaluations = evaluationsBy(paused);
+    await expect.poll(() => lab.points('accuracy-chart'), { timeout: 30_000 }).toBe(evaluations);
     const report =
       `hidden ${(hiddenFor / 1000).toFixed(0)} s; step ${before} when hidden, ${shown} when shown ` +
       `(${hiddenRate.toFixed(2)} steps/s hidden, ${shownRate.toFixed(2)} shown), paused at ${paused}; ` +
-      `${evaluationsBy(paused)} evaluations drawn`;
+      `${evaluations} evaluations drawn`;
     console.log(report);
     test.info().annotations.push({ type: 'hidden tab', description: report });
     await expect(lab.byId('worker-silent-banner')).toBeHidden();

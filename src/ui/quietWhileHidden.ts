@@ -7,8 +7,8 @@ export type PageVisibility = Pick<Document, 'visibilityState' | 'addEventListene
  * A view of `store` whose subscribers (the components) hear of changes only while the page is
  * visible, and of everything they missed at once when it is shown again. A hidden tab keeps
  * applying the worker's messages to its state, but does not redraw its charts ten times a second
- * for nobody: that work, at a hidden page's low priority, delayed everything else the page had to
- * do (docs/robustness.md, "A hidden tab").
+ * for nobody (the likely reason an earlier test's reads of a hidden page took seconds; unmeasured:
+ * docs/robustness.md, "A hidden tab").
  */
 export function quietWhileHidden<S>(store: StoreApi<S>, page: PageVisibility): StoreApi<S> {
   return {
