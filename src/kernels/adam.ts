@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ownedVariable } from './variables.ts';
-import { updatedMoments, updatedParam } from './webgpu/adamPrograms.ts';
+import { flatOffsets } from './flatParams.ts';
+import { type MomentSlots, updateMomentsInPlace, updatedParam } from './webgpu/adamPrograms.ts';
 import { onWebGpu } from './webgpu/program.ts';
 
 export interface AdamConfig {
@@ -75,44 +76,56 @@ class OpsMoments implements MomentStore {
   }
 }
 
-/** `[m, v]` of each parameter in one flat tensor, updated by two WGSL programs (webgpu/adamPrograms.ts). */
-class PackedMoments implements MomentStore {
-  private readonly moments: tf.Variable<tf.Rank.R1>[];
+/**
+ * The moments of every parameter in one flat tensor `[m, v]`, laid out as the model's flat
+ * parameters (src/kernels/flatParams.ts), updated in place by WGSL programs
+ * (webgpu/adamPrograms.ts): one parameter at a time, or all of them at once in two programs.
+ */
+class FlatMoments implements MomentStore {
+  private readonly moments: tf.Variable<tf.Rank.R1>;
+  private readonly offsets: number[];
+  private readonly sizes: number[];
+  readonly half: number;
 
   constructor(params: tf.Variable[]) {
-    this.moments = params.map((p) => ownedVariable(tf.zeros([2 * p.size]), false));
+    this.sizes = params.map((p) => p.size);
+    this.offsets = flatOffsets(this.sizes);
+    this.half = this.sizes.reduce((a, b) => a + b, 0);
+    this.moments = ownedVariable(tf.zeros([2 * this.half]), false);
   }
 
   update(i: number, p: tf.Variable, g: tf.Tensor, c: StepCoefficients): void {
-    const moments = updatedMoments(this.moments[i], g, c.beta1, c.beta2);
-    p.assign(updatedParam(p, moments, c.stepSize, c.sqrtCorrection2, c.epsilon));
-    this.moments[i].assign(moments);
+    p.assign(this.updated(p, g, { offset: this.offsets[i], half: this.half }, c));
+  }
+
+  updated(p: tf.Tensor, g: tf.Tensor, slots: MomentSlots, c: StepCoefficients): tf.Tensor {
+    updateMomentsInPlace(this.moments, g, slots, c.beta1, c.beta2);
+    return updatedParam(p, this.moments, slots, c.stepSize, c.sqrtCorrection2, c.epsilon);
   }
 
   async read() {
-    const packed = await readAll(this.moments);
-    return {
-      m: packed.map((x) => x.slice(0, x.length / 2)),
-      v: packed.map((x) => x.slice(x.length / 2)),
-    };
+    const packed = (await this.moments.data()) as Float32Array;
+    const part = (start: number) =>
+      this.offsets.map((o, i) => packed.slice(start + o, start + o + this.sizes[i]));
+    return { m: part(0), v: part(this.half) };
   }
 
   write(m: Float32Array[], v: Float32Array[]): void {
-    this.moments.forEach((x, i) => {
-      if (2 * m[i].length !== x.size || 2 * v[i].length !== x.size) {
+    const packed = new Float32Array(2 * this.half);
+    this.offsets.forEach((o, i) => {
+      if (m[i].length !== this.sizes[i] || v[i].length !== this.sizes[i]) {
         throw new Error(
-          `optimizer slot ${i} has ${m[i].length} and ${v[i].length} values, the parameter ${x.size / 2}`,
+          `optimizer slot ${i} has ${m[i].length} and ${v[i].length} values, the parameter ${this.sizes[i]}`,
         );
       }
-      const packed = new Float32Array(x.size);
-      packed.set(m[i]);
-      packed.set(v[i], m[i].length);
-      x.assign(tf.tensor1d(packed));
+      packed.set(m[i], o);
+      packed.set(v[i], this.half + o);
     });
+    this.moments.assign(tf.tensor1d(packed));
   }
 
   dispose(): void {
-    tf.dispose(this.moments);
+    this.moments.dispose();
   }
 }
 
@@ -125,7 +138,7 @@ export class Adam {
     private readonly params: tf.Variable[],
     private readonly config: AdamConfig = OFFICIAL_ADAM,
   ) {
-    this.moments = onWebGpu() ? new PackedMoments(params) : new OpsMoments(params);
+    this.moments = onWebGpu() ? new FlatMoments(params) : new OpsMoments(params);
   }
 
   get step(): number {
@@ -137,22 +150,48 @@ export class Adam {
    * q, which cancels out of the function) is left untouched, as PyTorch skips `grad is None`.
    */
   apply(grads: (tf.Tensor | undefined)[], lr: number): void {
-    const { beta1, beta2, epsilon } = this.config;
-    this.stepCount += 1;
-    const t = this.stepCount;
-    const coefficients: StepCoefficients = {
-      beta1,
-      beta2,
-      epsilon,
-      stepSize: lr / (1 - beta1 ** t),
-      sqrtCorrection2: Math.sqrt(1 - beta2 ** t),
-    };
+    const coefficients = this.nextStep(lr);
     tf.tidy(() => {
       this.params.forEach((p, i) => {
         const g = grads[i];
         if (g) this.moments.update(i, p, g, coefficients);
       });
     });
+  }
+
+  /**
+   * One update of every parameter at once, on WebGPU: `flat` holds them all and `gradient` their
+   * gradients, both laid out as src/kernels/flatParams.ts lays out the parameters this optimizer
+   * was made with. A parameter without a gradient has zeros there, which leave it where it is
+   * (its moments stay 0), as PyTorch skips it.
+   */
+  applyFlat(flat: tf.Variable<tf.Rank.R1>, gradient: tf.Tensor1D, lr: number): void {
+    if (!(this.moments instanceof FlatMoments)) throw new Error('flat parameters are updated on WebGPU only');
+    const moments = this.moments;
+    if (flat.size !== moments.half || gradient.size !== moments.half) {
+      throw new Error(
+        `flat update of ${flat.size} parameters and ${gradient.size} gradients, the optimizer has ${moments.half}`,
+      );
+    }
+    const coefficients = this.nextStep(lr);
+    tf.tidy(() =>
+      flat.assign(
+        moments.updated(flat, gradient, { offset: 0, half: moments.half }, coefficients) as tf.Tensor1D,
+      ),
+    );
+  }
+
+  private nextStep(lr: number): StepCoefficients {
+    const { beta1, beta2, epsilon } = this.config;
+    this.stepCount += 1;
+    const t = this.stepCount;
+    return {
+      beta1,
+      beta2,
+      epsilon,
+      stepSize: lr / (1 - beta1 ** t),
+      sqrtCorrection2: Math.sqrt(1 - beta2 ** t),
+    };
   }
 
   async exportState(): Promise<AdamState> {

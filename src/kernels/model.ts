@@ -15,8 +15,12 @@ import {
   toInternal,
   toPytorch,
 } from '../sll/params.ts';
+import { FlatParams } from './flatParams.ts';
 import { sllConvLayer, sllConvScaling } from './sllConv.ts';
 import { ownedVariable } from './variables.ts';
+import { convLayerForTraining } from './webgpu/convLayerPrograms.ts';
+import { denseLayerForTraining } from './webgpu/denseLayerPrograms.ts';
+import { linearNormalizedForTraining } from './webgpu/headPrograms.ts';
 import { onWebGpu } from './webgpu/program.ts';
 import { normalizedInputOnWebGpu, poolAndFlattenOnWebGpu } from './webgpu/trunkPrograms.ts';
 import { linearNormalized, normalizeRows, sllDenseLayer, sllDenseScaling } from './sllDense.ts';
@@ -95,6 +99,12 @@ export class SllModel {
   private readonly lastBias: tf.Variable<tf.Rank.R1>;
   private readonly mean: tf.Tensor1D;
   private readonly invStd: tf.Tensor1D;
+  /**
+   * On WebGPU, training works on a flat copy of the variables (`trainFlat`); the variables stay
+   * the model's state for everything else and are read back from the copy before their next use.
+   */
+  private flat: FlatParams | null = null;
+  private variablesBehindFlat = false;
 
   /** Builds a model from complete PyTorch-layout values; use `SllModel.initialize` for new ones. */
   constructor(arch: Arch, params: ParamMap) {
@@ -121,11 +131,68 @@ export class SllModel {
 
   /** Trainable variables, in `state_dict` order. */
   get variables(): tf.Variable[] {
+    this.catchUp();
     return this.vars;
+  }
+
+  /** Reads the variables back from the flat parameters if a training step changed those since. */
+  private catchUp(): void {
+    if (!this.variablesBehindFlat || !this.flat) return;
+    this.flat.writeBack();
+    this.variablesBehindFlat = false;
+  }
+
+  /**
+   * One training step on WebGPU, where the lab's programs read every parameter from one flat tensor
+   * and add every gradient into another laid out the same way (src/kernels/flatParams.ts): the
+   * loss `lossOf` gives for the logits of `images`, then `update` with the flat parameters and
+   * their gradient (Adam's `applyFlat`). Returns the loss.
+   */
+  trainFlat(
+    images: tf.Tensor4D,
+    lossOf: (logits: tf.Tensor2D) => tf.Scalar,
+    update: (params: tf.Variable<tf.Rank.R1>, gradient: tf.Tensor1D) => void,
+  ): tf.Scalar {
+    this.flat ??= new FlatParams(this.vars);
+    const flat = this.flat;
+    const loss = tf.tidy(() => {
+      // Filled by a program on the GPU, where tf.zeros would upload the zeros from the CPU.
+      const gradient = tf.fill([flat.size], 0) as tf.Tensor1D;
+      const x = trunkInput(images, this.mean, this.invStd, this.arch);
+      const { value } = tf.valueAndGrads((input: tf.Tensor) =>
+        lossOf(this.trainingLogits(input as tf.Tensor4D, flat, gradient)),
+      )([x]);
+      update(flat.values, gradient);
+      return value;
+    });
+    this.variablesBehindFlat = true;
+    return loss;
+  }
+
+  /** The logits through the layers that add their parameters' gradients into `gradient`. */
+  private trainingLogits(x: tf.Tensor4D, flat: FlatParams, gradient: tf.Tensor): tf.Tensor2D {
+    const slice = (v: tf.Variable) => flat.slice(this.vars.indexOf(v));
+    const slot = (v: tf.Variable) => flat.gradientSlot(gradient, this.vars.indexOf(v));
+    const features = this.trunk(
+      x,
+      (c, _, h) =>
+        convLayerForTraining(
+          { kernel: slice(c.kernel), bias: slice(c.bias), shape: c.kernel.shape },
+          slot(c.kernel),
+        )(h),
+      (d, _, h) =>
+        denseLayerForTraining(
+          { weight: slice(d.weight), bias: slice(d.bias), q: slice(d.q), shape: d.weight.shape },
+          slot(d.weight),
+        )(h),
+    );
+    const head = { weight: slice(this.lastWeight), bias: slice(this.lastBias), classes: this.arch.nClasses };
+    return linearNormalizedForTraining(head, slot(this.lastWeight))(features);
   }
 
   /** Computes every layer's t once; the caller disposes the result (`disposeScalings`). */
   computeScalings(): Scalings {
+    this.catchUp();
     return {
       conv: this.convs.map((c) => sllConvScaling(c.kernel)),
       dense: this.denses.map((d) => sllDenseScaling(d.weight, d.q)),
@@ -137,6 +204,7 @@ export class SllModel {
    * fixed (evaluation, attacks); without them t is computed inside, so gradients reach it.
    */
   logits(images: tf.Tensor4D, scalings?: Scalings): tf.Tensor2D {
+    this.catchUp();
     return tf.tidy(() => {
       const t = scalings ?? this.computeScalings();
       return linearNormalized(this.features(images, t), this.lastWeight, this.lastBias);
@@ -145,6 +213,7 @@ export class SllModel {
 
   /** What each SLL layer receives for `images`, in layer order (as `sllLayerFunctions`); the caller disposes them. */
   sllLayerInputs(images: tf.Tensor4D, scalings: Scalings): tf.Tensor[] {
+    this.catchUp();
     const inputs: tf.Tensor[] = [];
     tf.tidy(() => {
       this.features(images, scalings, (x) => inputs.push(tf.keep(x)));
@@ -158,21 +227,39 @@ export class SllModel {
     t: Scalings,
     observe: (x: tf.Tensor) => void = () => {},
   ): tf.Tensor2D {
-    let x = trunkInput(images, this.mean, this.invStd, this.arch);
+    return this.trunk(
+      trunkInput(images, this.mean, this.invStd, this.arch),
+      (c, i, x) => {
+        observe(x);
+        return sllConvLayer(x, c.kernel, c.bias, t.conv[i]);
+      },
+      (d, i, h) => {
+        observe(h);
+        return sllDenseLayer(h, d.weight, d.bias, t.dense[i]);
+      },
+    );
+  }
+
+  /** The SLL layers in order, each given by `conv` or `dense`, with the pooling between them. */
+  private trunk(
+    input: tf.Tensor4D,
+    conv: (c: ConvVars, i: number, x: tf.Tensor4D) => tf.Tensor4D,
+    dense: (d: DenseVars, i: number, h: tf.Tensor2D) => tf.Tensor2D,
+  ): tf.Tensor2D {
+    let x = input;
     this.convs.forEach((c, i) => {
-      observe(x);
-      x = sllConvLayer(x, c.kernel, c.bias, t.conv[i]);
+      x = conv(c, i, x);
     });
     let h = poolAndFlatten(x, this.arch);
     this.denses.forEach((d, i) => {
-      observe(h);
-      h = sllDenseLayer(h, d.weight, d.bias, t.dense[i]);
+      h = dense(d, i, h);
     });
     return h;
   }
 
   /** Each SLL layer with the given scalings, on its own (input size: the arch's image size). */
   sllLayerFunctions(scalings: Scalings): SllLayerFn[] {
+    this.catchUp();
     const { imageSize, width } = this.arch;
     const convs = this.convs.map((c, i) => ({
       name: `model.${convLayerIndex(i)}`,
@@ -191,6 +278,7 @@ export class SllModel {
 
   /** The last layer's rows at unit norm, `[nClasses, features]`, as used by the certificate. */
   async normalizedLastWeight(): Promise<Float32Array> {
+    this.catchUp();
     const w = normalizeRows(this.lastWeight);
     try {
       return (await w.data()) as Float32Array;
@@ -201,6 +289,7 @@ export class SllModel {
 
   /** Current values in PyTorch layout (reads with `data()`, which is safe on every backend). */
   async exportParams(): Promise<ParamMap> {
+    this.catchUp();
     const out: ParamMap = new Map();
     for (let i = 0; i < this.specs.length; i++) {
       const values = (await this.vars[i].data()) as Float32Array;
@@ -216,9 +305,18 @@ export class SllModel {
       if (!values) throw new Error(`missing parameter ${spec.name}`);
       tf.tidy(() => this.vars[i].assign(tf.tensor(toInternal(spec, values), internalShape(spec))));
     });
+    this.dropFlat();
+  }
+
+  /** Forgets the flat parameters: the next training step copies them from the variables anew. */
+  private dropFlat(): void {
+    this.flat?.dispose();
+    this.flat = null;
+    this.variablesBehindFlat = false;
   }
 
   dispose(): void {
+    this.dropFlat();
     this.vars.forEach((v) => v.dispose());
     this.mean.dispose();
     this.invStd.dispose();

@@ -7,6 +7,7 @@ import type { Adam } from './adam.ts';
 import type { LossName } from '../sll/lossNames.ts';
 import { countCorrect, trainingLoss } from './losses.ts';
 import type { SllModel } from './model.ts';
+import { onWebGpu } from './webgpu/program.ts';
 
 export interface StepResult {
   /** Mean loss of the batch; the caller disposes it (read it with `await data()`). */
@@ -25,13 +26,20 @@ export function trainStep(
 ): StepResult {
   return tf.tidy(() => {
     let correct: tf.Scalar | undefined;
-    const vars = model.variables;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.logits(images);
-      // variableGrads disposes everything but the loss: keep the count past its scope.
+    const lossOf = (logits: tf.Tensor2D) => {
+      // The gradient's scope disposes everything but the loss: keep the count past it.
       correct = tf.keep(countCorrect(logits, labels));
       return trainingLoss(lossName, logits, labels);
-    }, vars);
+    };
+    if (onWebGpu()) {
+      // Every parameter in one flat tensor: the lab's programs and Adam in two programs (model.ts).
+      const loss = model.trainFlat(images, lossOf, (params, gradient) =>
+        optimizer.applyFlat(params, gradient, learningRate),
+      );
+      return { loss, correct: correct as tf.Scalar };
+    }
+    const vars = model.variables;
+    const { value, grads } = tf.variableGrads(() => lossOf(model.logits(images)), vars);
     optimizer.apply(
       vars.map((v) => grads[v.name]),
       learningRate,

@@ -11,7 +11,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { customGradient } from '../customGradient.ts';
-import { elementwiseProgram, runProgram } from './program.ts';
+import { type FilterShape, addScalingGradient, inverseRowSums, kernelGram } from './convScalingPrograms.ts';
+import {
+  GRADIENT_OFFSET_UNIFORM,
+  type GradientSlot,
+  type ParamSlice,
+  addToGradient,
+  bindInputs,
+  elementwiseProgram,
+  runProgram,
+  runProgramInPlace,
+  sliceAt,
+  wholeTensor,
+} from './program.ts';
 
 /** Pixels per chunk of the backward pass's partial sums. */
 const PIXELS_PER_CHUNK = 256;
@@ -25,18 +37,17 @@ interface ConvGeometry {
   k: number;
 }
 
-function geometry(x: tf.Tensor4D, kernel: tf.Tensor4D): ConvGeometry {
+function geometry(x: tf.Tensor4D, [k, , , inner]: FilterShape): ConvGeometry {
   const [n, h, w, cin] = x.shape;
-  const [k, , , inner] = kernel.shape;
   if (k % 2 !== 1) throw new Error(`SLL conv: the kernel size must be odd, got ${k}`);
   return { n, h, w, cin, inner, k };
 }
 
 const shapeKey = (g: ConvGeometry) => `${g.n}_${g.h}_${g.w}_${g.cin}_${g.inner}_${g.k}`;
 
-/** WGSL: `K[u, v, c, i]`, the kernel bound as `kernel`. */
+/** WGSL: `K[u, v, c, i]`, the kernel bound as the slice `kernel`. */
 const kernelAt = (g: ConvGeometry, u: string, v: string, c: string, i: string) =>
-  `kernel[(((${u}) * ${g.k} + (${v})) * ${g.cin} + (${c})) * ${g.inner} + (${i})]`;
+  sliceAt('kernel', `(((${u}) * ${g.k} + (${v})) * ${g.cin} + (${c})) * ${g.inner} + (${i})`);
 
 /**
  * WGSL that sets `n, h, w, o` from `index` (an NHWC output with `outChannels`), then sums
@@ -83,7 +94,7 @@ function convWithKernel(
   g: ConvGeometry,
   key: string,
   names: string[],
-  inputs: tf.Tensor[],
+  inputs: (tf.Tensor | ParamSlice)[],
   epilogue: string,
 ) {
   const body = windowSum(
@@ -93,15 +104,16 @@ function convWithKernel(
     (j) => `${names[0]}[${j}]`,
     (u, v, e) => kernelAt(g, u, v, e, 'o'),
   );
+  const bound = bindInputs(names, inputs);
   const program = elementwiseProgram(
     `sll_conv_${key}_${shapeKey(g)}`,
     names,
     [g.n, g.h, g.w, g.inner],
-    '',
+    bound.uniforms,
     `${body}
      setOutputAtIndex(index, ${epilogue});`,
   );
-  return runProgram<tf.Rank.R4>(program, inputs);
+  return runProgram<tf.Rank.R4>(program, bound.tensors, { ints: bound.ints });
 }
 
 /** `epilogue(acc)` of `acc = conv2d(read, adjoint K)`, `[n, h, w, cin]`, reading `inner` channels. */
@@ -109,20 +121,21 @@ function convWithAdjoint(
   g: ConvGeometry,
   key: string,
   names: string[],
-  inputs: tf.Tensor[],
+  inputs: (tf.Tensor | ParamSlice)[],
   read: (j: string, e: string) => string,
   epilogue: string,
 ) {
   const body = windowSum(g, g.cin, g.inner, read, (u, v, e) => adjoint(g, 'o', e)(u, v));
+  const bound = bindInputs(names, inputs);
   const program = elementwiseProgram(
     `sll_conv_${key}_${shapeKey(g)}`,
     names,
     [g.n, g.h, g.w, g.cin],
-    '',
+    bound.uniforms,
     `${body}
      setOutputAtIndex(index, ${epilogue});`,
   );
-  return runProgram<tf.Rank.R4>(program, inputs);
+  return runProgram<tf.Rank.R4>(program, bound.tensors, { ints: bound.ints });
 }
 
 /** WGSL: the gradient at the pre-activation, `t dz` where `a > 0` (PyTorch's ReLU: 0 at 0). */
@@ -131,7 +144,8 @@ const preActivationGradient = (j: string, i: string) => `select(0.0, dz[${j}] * 
 /**
  * Partial sums `[chunks, k*k*cin*inner + 2*inner]` over chunks of the `n*h*w` pixels: the filter
  * gradient (through the first conv, `x (x) dPre`, and through the adjoint in the second,
- * `t a (x) -2 dy` read flipped), then dt (`dz a`) and db (`dPre`).
+ * `t a (x) -2 dy` read flipped), then db (`dPre`) and dt (`dz a`): the filter and the bias in the
+ * order the flat parameters hold them, so that one program sums both into the flat gradient.
  */
 function partialSums(
   g: ConvGeometry,
@@ -181,19 +195,26 @@ function partialSums(
      } else if (r < ${filterSize + g.inner}) {
        let i = r - ${filterSize};
        for (var m = first; m < last; m++) {
-         acc += dz[m * ${g.inner} + i] * act[m * ${g.inner} + i];
+         let j = m * ${g.inner} + i;
+         acc += ${preActivationGradient('j', 'i')};
        }
      } else {
        let i = r - ${filterSize + g.inner};
        for (var m = first; m < last; m++) {
-         let j = m * ${g.inner} + i;
-         acc += ${preActivationGradient('j', 'i')};
+         acc += dz[m * ${g.inner} + i] * act[m * ${g.inner} + i];
        }
      }
      setOutputAtIndex(index, acc);`,
   );
   return runProgram<tf.Rank.R2>(program, [x, dy, dz, act, t]);
 }
+
+/** WGSL: `acc = sum_s partials[s, offset + index]`. */
+const chunkSum = (chunks: number, row: number, offset: number) => `
+  var acc = 0.0;
+  for (var s = 0; s < ${chunks}; s++) {
+    acc += partials[s * ${row} + ${offset} + index];
+  }`;
 
 /** `sum_s partials[s, offset + j]` for `j < size`, shaped `shape`. */
 function sumOfChunks<R extends tf.Rank>(
@@ -207,13 +228,75 @@ function sumOfChunks<R extends tf.Rank>(
     ['partials'],
     shape,
     '',
-    `var acc = 0.0;
-     for (var s = 0; s < ${chunks}; s++) {
-       acc += partials[s * ${row} + ${offset} + index];
-     }
+    `${chunkSum(chunks, row, offset)}
      setOutputAtIndex(index, acc);`,
   );
   return runProgram<R>(program, [partials]);
+}
+
+/** The first `size` columns' sums over the chunks, added into the flat gradient at `slot`. */
+function addSumOfChunks(partials: tf.Tensor2D, size: number, slot: GradientSlot): void {
+  const [chunks, row] = partials.shape;
+  const program = elementwiseProgram(
+    `sll_chunk_sum_into_${chunks}_${row}_${size}`,
+    ['partials'],
+    [size],
+    GRADIENT_OFFSET_UNIFORM,
+    `${chunkSum(chunks, row, 0)}
+     ${addToGradient('index', 'acc')}`,
+  );
+  runProgramInPlace(program, [partials], slot.target, { ints: [slot.offset] });
+}
+
+/** The layer's kernel and bias as the programs read them, and the kernel's `[k, k, cin, inner]`. */
+export interface ConvParams {
+  kernel: ParamSlice;
+  bias: ParamSlice;
+  shape: FilterShape;
+}
+
+/** `a = relu(conv2d(x, K) + b)` and the layer's value `x - 2 conv(t a, adjoint K)`. */
+function forward(g: ConvGeometry, x: tf.Tensor4D, p: ConvParams, t: tf.Tensor1D) {
+  const act = convWithKernel(
+    g,
+    'act',
+    ['x', 'kernel', 'bias'],
+    [x, p.kernel, p.bias],
+    `max(acc + ${sliceAt('bias', 'o')}, 0.0)`,
+  );
+  const value = convWithAdjoint(
+    g,
+    'out',
+    ['x', 'act', 'kernel', 't'],
+    [x, act, p.kernel, t],
+    (j, e) => `act[${j}] * t[${e}]`,
+    'x[index] - 2.0 * acc',
+  );
+  return { act, value };
+}
+
+/** dx, and the partial sums of dK, db and dt (`partialSums`), from the layer's saved tensors. */
+function backward(
+  g: ConvGeometry,
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  kernel: ParamSlice,
+  t: tf.Tensor,
+  act: tf.Tensor,
+) {
+  // The gradient at t a, then dx: the residual's identity plus the first conv's adjoint.
+  const dz = convWithKernel(g, 'dz', ['dy', 'kernel'], [dy, kernel], '-2.0 * acc');
+  const dx = convWithAdjoint(
+    g,
+    'dx',
+    ['dy', 'dz', 'act', 'kernel', 't'],
+    [dy, dz, act, kernel, t],
+    preActivationGradient,
+    'dy[index] + acc',
+  );
+  const partials = partialSums(g, x, dy, dz, act, t);
+  dz.dispose();
+  return { dx, partials };
 }
 
 /**
@@ -223,41 +306,60 @@ function sumOfChunks<R extends tf.Rank>(
 export const sllConvLayerOnWebGpu = customGradient<
   (x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, t: tf.Tensor1D) => tf.Tensor4D
 >((x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, t: tf.Tensor1D, save: tf.GradSaveFunc) => {
-  const g = geometry(x, kernel);
-  // a = relu(conv2d(x, K) + b)
-  const act = convWithKernel(g, 'act', ['x', 'kernel', 'bias'], [x, kernel, bias], 'max(acc + bias[o], 0.0)');
+  const g = geometry(x, kernel.shape);
+  const { act, value } = forward(
+    g,
+    x,
+    { kernel: wholeTensor(kernel), bias: wholeTensor(bias), shape: kernel.shape },
+    t,
+  );
   save([x, kernel, t, act]);
   return {
-    value: convWithAdjoint(
-      g,
-      'out',
-      ['x', 'act', 'kernel', 't'],
-      [x, act, kernel, t],
-      (j, e) => `act[${j}] * t[${e}]`,
-      'x[index] - 2.0 * acc',
-    ),
+    value,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ks, ts, as] = saved;
-      // The gradient at t a, then dx: the residual's identity plus the first conv's adjoint.
-      const dz = convWithKernel(g, 'dz', ['dy', 'kernel'], [dy, ks], '-2.0 * acc');
-      const dx = convWithAdjoint(
-        g,
-        'dx',
-        ['dy', 'dz', 'act', 'kernel', 't'],
-        [dy, dz, as, ks, ts],
-        preActivationGradient,
-        'dy[index] + acc',
-      );
-      const partials = partialSums(g, xs, dy, dz, as, ts);
+      const { dx, partials } = backward(g, dy, xs, wholeTensor(ks), ts, as);
       const filterSize = ks.size;
       const grads = [
         dx,
         sumOfChunks(partials, 0, ks.shape),
-        sumOfChunks(partials, filterSize + g.inner, [g.inner]),
         sumOfChunks(partials, filterSize, [g.inner]),
+        sumOfChunks(partials, filterSize + g.inner, [g.inner]),
       ];
-      tf.dispose([dz, partials]);
+      partials.dispose();
       return grads;
     },
   };
 });
+
+/**
+ * The conv layer of a training step on WebGPU, as a function of x alone: t is computed from the
+ * kernel inside, and the backward pass adds the gradients of K (through the layer and through t)
+ * and b into the step's flat gradient, where kernel and bias lie side by side as in the flat
+ * parameters (`gradient.offset` is the kernel's). Nine programs: KtK, t, two forward, dz, dx, the
+ * partial sums, their sum into the gradient, and t's part of dK.
+ */
+export function convLayerForTraining(p: ConvParams, gradient: GradientSlot): (x: tf.Tensor4D) => tf.Tensor4D {
+  const filterSize = p.shape.reduce((a, b) => a * b, 1);
+  if (p.bias.offset !== p.kernel.offset + filterSize) {
+    throw new Error('SLL conv training: the bias must follow the kernel in the flat parameters');
+  }
+  return customGradient<(x: tf.Tensor4D) => tf.Tensor4D>((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    const g = geometry(x, p.shape);
+    const ktk = kernelGram(p.kernel, p.shape);
+    const t = inverseRowSums(ktk);
+    const { act, value } = forward(g, x, p, t);
+    save([x, ktk, t, act]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ktks, ts, as] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor4D];
+        const { dx, partials } = backward(g, dy, xs, p.kernel, ts, as);
+        addSumOfChunks(partials, filterSize + g.inner, gradient);
+        addScalingGradient(p.kernel, p.shape, ktks, ts, partials, filterSize + g.inner, gradient);
+        partials.dispose();
+        return dx;
+      },
+    };
+  });
+}

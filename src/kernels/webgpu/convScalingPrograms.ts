@@ -7,21 +7,37 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { customGradient } from '../customGradient.ts';
-import { elementwiseProgram, runProgram } from './program.ts';
+import {
+  GRADIENT_OFFSET_UNIFORM,
+  type GradientSlot,
+  type ParamSlice,
+  WORKGROUP_SIZE,
+  addToGradient,
+  bindInputs,
+  elementwiseProgram,
+  runProgram,
+  runProgramInPlace,
+  sliceAt,
+  wholeTensor,
+} from './program.ts';
 
-/** WGSL for `K[a, b, c, d]` of a `[k, k, cin, inner]` filter bound as `kernel`. */
+/** A conv filter's shape, `[k, k, cin, inner]`. */
+export type FilterShape = readonly [number, number, number, number];
+
+/** WGSL for `K[a, b, c, d]` of a `[k, k, cin, inner]` filter bound as the slice `kernel`. */
 const at = (k: number, cin: number, inner: number) => (a: string, b: string, c: string, d: string) =>
-  `kernel[(((${a}) * ${k} + (${b})) * ${cin} + (${c})) * ${inner} + (${d})]`;
+  sliceAt('kernel', `(((${a}) * ${k} + (${b})) * ${cin} + (${c})) * ${inner} + (${d})`);
 
-function kernelGram(kernel: tf.Tensor4D): tf.Tensor4D {
-  const [k, , cin, inner] = kernel.shape;
+/** `KtK` of the filter at `kernel`. */
+export function kernelGram(kernel: ParamSlice, [k, , cin, inner]: FilterShape): tf.Tensor4D {
   const s = 2 * k - 1;
   const K = at(k, cin, inner);
+  const bound = bindInputs(['kernel'], [kernel]);
   const program = elementwiseProgram(
     `sll_conv_ktk_${k}_${cin}_${inner}`,
     ['kernel'],
     [inner, s, s, inner],
-    '',
+    bound.uniforms,
     `let j = index % ${inner};
      let q = (index / ${inner}) % ${s};
      let p = (index / ${inner * s}) % ${s};
@@ -36,11 +52,11 @@ function kernelGram(kernel: tf.Tensor4D): tf.Tensor4D {
      }
      setOutputAtIndex(index, acc);`,
   );
-  return runProgram(program, [kernel]);
+  return runProgram(program, bound.tensors, { ints: bound.ints });
 }
 
 /** `1 / sum |KtK[i]|`, and 0 where the sum is 0 (the spec's safe inverse). */
-function inverseRowSums(ktk: tf.Tensor4D): tf.Tensor1D {
+export function inverseRowSums(ktk: tf.Tensor4D): tf.Tensor1D {
   const [inner, s] = ktk.shape;
   const row = s * s * inner;
   const program = elementwiseProgram(
@@ -58,25 +74,20 @@ function inverseRowSums(ktk: tf.Tensor4D): tf.Tensor1D {
 }
 
 /**
- * dK from dt. With `D[i, p, q, j] = -dt_i t_i^2 sign(KtK[i, p, q, j])` (0 where t_i = 0: the safe
+ * WGSL that sums into `acc` the gradient of the filter element `index` (dK) from dt, read by
+ * `dt(i)`. With `D[i, p, q, j] = -dt_i t_i^2 sign(KtK[i, p, q, j])` (0 where t_i = 0: the safe
  * inverse has no gradient there), K enters KtK twice: as the second factor
  * (`sum_{i,p,q} D[i,p,q,m] K[p+a-(k-1), q+b-(k-1), c, i]`) and as the first
  * (`sum_{p,q,j} D[m,p,q,j] K[a-p+(k-1), b-q+(k-1), c, j]`). |x| has the gradient sign(x), 0 at 0, as
  * in PyTorch (tfjs's Abs gives -1 there).
  */
-function kernelGradient(kernel: tf.Tensor4D, ktk: tf.Tensor4D, t: tf.Tensor1D, dt: tf.Tensor1D): tf.Tensor4D {
-  const [k, , cin, inner] = kernel.shape;
+function scalingGradientSum([k, , cin, inner]: FilterShape, dt: (i: string) => string): string {
   const s = 2 * k - 1;
   const K = at(k, cin, inner);
   const ktkAt = (i: string, p: string, q: string, j: string) =>
     `ktk[((${i} * ${s} + ${p}) * ${s} + ${q}) * ${inner} + ${j}]`;
-  const g = (i: string) => `(-dt[${i}] * t[${i}] * t[${i}])`;
-  const program = elementwiseProgram(
-    `sll_conv_t_grad_${k}_${cin}_${inner}`,
-    ['kernel', 'ktk', 't', 'dt'],
-    kernel.shape,
-    '',
-    `let m = index % ${inner};
+  const g = (i: string) => `(-${dt(i)} * t[${i}] * t[${i}])`;
+  return `let m = index % ${inner};
      let c = (index / ${inner}) % ${cin};
      let b = (index / ${inner * cin}) % ${k};
      let a = index / ${inner * cin * k};
@@ -98,16 +109,66 @@ function kernelGradient(kernel: tf.Tensor4D, ktk: tf.Tensor4D, t: tf.Tensor1D, d
            }
          }
        }
-     }
+     }`;
+}
+
+/** dK from dt, a tensor of its own. */
+function kernelGradient(kernel: tf.Tensor4D, ktk: tf.Tensor4D, t: tf.Tensor1D, dt: tf.Tensor1D): tf.Tensor4D {
+  const shape = kernel.shape;
+  const bound = bindInputs(['kernel', 'ktk', 't', 'dt'], [wholeTensor(kernel), ktk, t, dt]);
+  const program = elementwiseProgram(
+    `sll_conv_t_grad_${shape.join('_')}`,
+    ['kernel', 'ktk', 't', 'dt'],
+    [...shape],
+    bound.uniforms,
+    `${scalingGradientSum(shape, (i) => `dt[${i}]`)}
      setOutputAtIndex(index, acc);`,
   );
-  return runProgram(program, [kernel, ktk, t, dt]);
+  return runProgram(program, bound.tensors, { ints: bound.ints });
+}
+
+/**
+ * dK from dt added into the training step's flat gradient at `slot`, with dt summed from the conv
+ * layer's partial sums (`[chunks, row]`, dt at `dtColumn` of each row) by each workgroup first: a
+ * program of its own for that sum would cost a dispatch per layer.
+ */
+export function addScalingGradient(
+  kernel: ParamSlice,
+  shape: FilterShape,
+  ktk: tf.Tensor4D,
+  t: tf.Tensor1D,
+  partials: tf.Tensor2D,
+  dtColumn: number,
+  slot: GradientSlot,
+): void {
+  const inner = shape[3];
+  const [chunks, row] = partials.shape;
+  const bound = bindInputs(['kernel', 'ktk', 't', 'partials'], [kernel, ktk, t, partials]);
+  const program = elementwiseProgram(
+    `sll_conv_t_grad_into_${shape.join('_')}_${chunks}_${row}_${dtColumn}`,
+    ['kernel', 'ktk', 't', 'partials'],
+    [...shape],
+    bound.uniforms + GRADIENT_OFFSET_UNIFORM,
+    `${scalingGradientSum(shape, (i) => `dtSums[${i}]`)}
+     ${addToGradient('index', 'acc')}`,
+    {
+      helpers: `var<workgroup> dtSums : array<f32, ${inner}>;`,
+      prologue: `
+        for (var i = i32(localIndex); i < ${inner}; i += ${WORKGROUP_SIZE}) {
+          var sum = 0.0;
+          for (var s = 0; s < ${chunks}; s++) { sum += partials[s * ${row} + ${dtColumn} + i]; }
+          dtSums[i] = sum;
+        }
+        workgroupBarrier();`,
+    },
+  );
+  runProgramInPlace(program, bound.tensors, slot.target, { ints: [...bound.ints, slot.offset] });
 }
 
 /** The conv scaling t of a `[k, k, cin, inner]` kernel, differentiable, on WebGPU. */
 export const convScalingOnWebGpu = customGradient<(kernel: tf.Tensor4D) => tf.Tensor1D>(
   (kernel: tf.Tensor4D, save: tf.GradSaveFunc) => {
-    const ktk = kernelGram(kernel);
+    const ktk = kernelGram(wholeTensor(kernel), kernel.shape);
     const t = inverseRowSums(ktk);
     save([kernel, ktk, t]);
     return {

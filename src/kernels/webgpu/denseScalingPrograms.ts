@@ -6,22 +6,37 @@
  * The gradient, with `p_ij = exp(q_j - m_i) / D_i`:
  * `dG_ij = -dt_i t_i p_ij sign(G_ij)` and `dq_k = dt_k t_k - sum_i dt_i t_i p_ik |G_ik|`.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { customGradient } from '../customGradient.ts';
-import { elementwiseProgram, expOrZero, runProgram } from './program.ts';
+import {
+  GRADIENT_OFFSET_UNIFORM,
+  type GradientSlot,
+  type ParamSlice,
+  addToGradient,
+  bindInputs,
+  elementwiseProgram,
+  expOrZero,
+  runProgram,
+  runProgramInPlace,
+  sliceAt,
+  wholeTensor,
+} from './program.ts';
+
+const qAt = (j: string) => sliceAt('q', j);
 
 /** `[m_i, D_i]` per row, `[n, 2]`. */
-function rowStats(gram: tf.Tensor2D, q: tf.Tensor1D): tf.Tensor2D {
-  const n = q.shape[0];
+export function rowStats(gram: tf.Tensor2D, q: ParamSlice): tf.Tensor2D {
+  const n = gram.shape[0];
+  const bound = bindInputs(['gram', 'q'], [gram, q]);
   const program = elementwiseProgram(
     `sll_dense_t_stats_${n}`,
     ['gram', 'q'],
     [n, 2],
-    '',
+    bound.uniforms,
     `let i = index / 2;
      var m = -1e30;
      for (var j = 0; j < ${n}; j++) {
-       if (gram[i * ${n} + j] != 0.0) { m = max(m, q[j]); }
+       if (gram[i * ${n} + j] != 0.0) { m = max(m, ${qAt('j')}); }
      }
      if (index % 2 == 0) {
        setOutputAtIndex(index, m);
@@ -29,84 +44,123 @@ function rowStats(gram: tf.Tensor2D, q: tf.Tensor1D): tf.Tensor2D {
        var d = 0.0;
        for (var j = 0; j < ${n}; j++) {
          let g = gram[i * ${n} + j];
-         if (g != 0.0) { d += ${expOrZero('q[j] - m')} * abs(g); }
+         if (g != 0.0) { d += ${expOrZero(`${qAt('j')} - m`)} * abs(g); }
        }
        setOutputAtIndex(index, d);
      }`,
   );
-  return runProgram(program, [gram, q]);
+  return runProgram(program, bound.tensors, { ints: bound.ints });
 }
 
-function scalingFromStats(q: tf.Tensor1D, stats: tf.Tensor2D): tf.Tensor1D {
-  const n = q.shape[0];
+export function scalingFromStats(q: ParamSlice, stats: tf.Tensor2D): tf.Tensor1D {
+  const n = stats.shape[0];
+  const bound = bindInputs(['q', 'stats'], [q, stats]);
   const program = elementwiseProgram(
     `sll_dense_t_${n}`,
     ['q', 'stats'],
     [n],
-    '',
+    bound.uniforms,
     `let d = stats[2 * index + 1];
-     setOutputAtIndex(index, select(0.0, ${expOrZero('min(q[index] - stats[2 * index], 0.0)')} / d, d > 0.0));`,
+     setOutputAtIndex(index, select(0.0, ${expOrZero(`min(${qAt('index')} - stats[2 * index], 0.0)`)} / d, d > 0.0));`,
   );
-  return runProgram(program, [q, stats]);
+  return runProgram(program, bound.tensors, { ints: bound.ints });
 }
 
+/** WGSL: `-dt_i t_i p_ij` times `factor(g)` of `g = G_ij`, 0 where G_ij = 0 or D_i = 0. */
+const rowTerm = (n: number, i: string, j: string, factor: (g: string) => string) => `
+  select(0.0, -dt[${i}] * t[${i}] * ${expOrZero(`${qAt(j)} - stats[2 * ${i}]`)} / stats[2 * ${i} + 1] * ${factor(`gram[${i} * ${n} + ${j}]`)},
+         gram[${i} * ${n} + ${j}] != 0.0 && stats[2 * ${i} + 1] > 0.0)`;
+
+const GRADIENT_INPUTS = ['gram', 'q', 'stats', 't', 'dt'];
+
+/** dG, or `dG + dG^T` when `symmetric` (what the Gram matrix `W W^T` passes on to W). */
 function gramGradient(
   gram: tf.Tensor2D,
-  q: tf.Tensor1D,
+  q: ParamSlice,
   stats: tf.Tensor2D,
   t: tf.Tensor1D,
   dt: tf.Tensor1D,
+  symmetric: boolean,
 ) {
-  const n = q.shape[0];
+  const n = gram.shape[0];
+  const term = (i: string, j: string) => rowTerm(n, i, j, (g) => `sign(${g})`);
+  const bound = bindInputs(GRADIENT_INPUTS, [gram, q, stats, t, dt]);
   const program = elementwiseProgram(
-    `sll_dense_t_grad_gram_${n}`,
-    ['gram', 'q', 'stats', 't', 'dt'],
+    `sll_dense_t_grad_gram_${symmetric ? 'sym_' : ''}${n}`,
+    GRADIENT_INPUTS,
     [n, n],
-    '',
+    bound.uniforms,
     `let i = index / ${n};
      let j = index % ${n};
-     let g = gram[index];
-     let d = stats[2 * i + 1];
-     var value = 0.0;
-     if (g != 0.0 && d > 0.0) {
-       value = -dt[i] * t[i] * ${expOrZero('q[j] - stats[2 * i]')} / d * sign(g);
-     }
-     setOutputAtIndex(index, value);`,
+     setOutputAtIndex(index, ${symmetric ? `${term('i', 'j')} + ${term('j', 'i')}` : term('i', 'j')});`,
   );
-  return runProgram<tf.Rank.R2>(program, [gram, q, stats, t, dt]);
+  return runProgram<tf.Rank.R2>(program, bound.tensors, { ints: bound.ints });
 }
 
-function qGradient(gram: tf.Tensor2D, q: tf.Tensor1D, stats: tf.Tensor2D, t: tf.Tensor1D, dt: tf.Tensor1D) {
-  const n = q.shape[0];
+/** `dG + dG^T`, the gradient the Gram matrix passes on to W through `G = W W^T`: `(dG + dG^T) W`. */
+export const symmetricGramGradient = (
+  gram: tf.Tensor2D,
+  q: ParamSlice,
+  stats: tf.Tensor2D,
+  t: tf.Tensor1D,
+  dt: tf.Tensor1D,
+) => gramGradient(gram, q, stats, t, dt, true);
+
+/** WGSL: `acc = dq[index]`. */
+const qGradientSum = (n: number) => `
+  var acc = dt[index] * t[index];
+  for (var i = 0; i < ${n}; i++) {
+    acc += ${rowTerm(n, 'i', 'index', (g) => `abs(${g})`)};
+  }`;
+
+function qGradient(gram: tf.Tensor2D, q: ParamSlice, stats: tf.Tensor2D, t: tf.Tensor1D, dt: tf.Tensor1D) {
+  const n = gram.shape[0];
+  const bound = bindInputs(GRADIENT_INPUTS, [gram, q, stats, t, dt]);
   const program = elementwiseProgram(
     `sll_dense_t_grad_q_${n}`,
-    ['gram', 'q', 'stats', 't', 'dt'],
+    GRADIENT_INPUTS,
     [n],
-    '',
-    `var acc = dt[index] * t[index];
-     for (var i = 0; i < ${n}; i++) {
-       let g = gram[i * ${n} + index];
-       let d = stats[2 * i + 1];
-       if (g != 0.0 && d > 0.0) {
-         acc -= dt[i] * t[i] * ${expOrZero('q[index] - stats[2 * i]')} / d * abs(g);
-       }
-     }
+    bound.uniforms,
+    `${qGradientSum(n)}
      setOutputAtIndex(index, acc);`,
   );
-  return runProgram<tf.Rank.R1>(program, [gram, q, stats, t, dt]);
+  return runProgram<tf.Rank.R1>(program, bound.tensors, { ints: bound.ints });
+}
+
+/** dq added into the training step's flat gradient at `slot`. */
+export function addQGradient(
+  gram: tf.Tensor2D,
+  q: ParamSlice,
+  stats: tf.Tensor2D,
+  t: tf.Tensor1D,
+  dt: tf.Tensor1D,
+  slot: GradientSlot,
+): void {
+  const n = gram.shape[0];
+  const bound = bindInputs(GRADIENT_INPUTS, [gram, q, stats, t, dt]);
+  const program = elementwiseProgram(
+    `sll_dense_t_grad_q_into_${n}`,
+    GRADIENT_INPUTS,
+    [n],
+    bound.uniforms + GRADIENT_OFFSET_UNIFORM,
+    `${qGradientSum(n)}
+     ${addToGradient('index', 'acc')}`,
+  );
+  runProgramInPlace(program, bound.tensors, slot.target, { ints: [...bound.ints, slot.offset] });
 }
 
 /** t from the Gram matrix and q, differentiable in both, on WebGPU. */
 export const denseScalingOnWebGpu = customGradient<(gram: tf.Tensor2D, q: tf.Tensor1D) => tf.Tensor1D>(
   (gram: tf.Tensor2D, q: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    const stats = rowStats(gram, q);
-    const t = scalingFromStats(q, stats);
+    const stats = rowStats(gram, wholeTensor(q));
+    const t = scalingFromStats(wholeTensor(q), stats);
     save([gram, q, stats, t]);
     return {
       value: t,
       gradFunc: (dt: tf.Tensor, saved: tf.Tensor[]) => {
         const [g, qs, s, ts] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
-        return [gramGradient(g, qs, s, ts, dt as tf.Tensor1D), qGradient(g, qs, s, ts, dt as tf.Tensor1D)];
+        const d = dt as tf.Tensor1D;
+        return [gramGradient(g, wholeTensor(qs), s, ts, d, false), qGradient(g, wholeTensor(qs), s, ts, d)];
       },
     };
   },
