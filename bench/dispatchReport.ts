@@ -1,6 +1,8 @@
 // Dispatches per training step and per certified batch by tfjs kernel, and the JavaScript time of a
 // step (enqueueing its work, without waiting for the GPU), per preset, on WebGPU through Dawn:
-//   npm run bench:dispatches -- [--presets tiny,lab,small] [--batch 64] [--steps 5] [--out FILE.json]
+//   npm run bench:dispatches -- [--presets tiny,lab,small] [--batch 64] [--steps 5] [--narrow] [--out FILE.json]
+// --narrow keeps each preset's layers at small widths (`narrowed` in bench/dispatches.ts): the same
+// counts in seconds, where `small` at its real widths takes minutes a step on SwiftShader.
 // Without a GPU, set VK_ICD_FILENAMES (docs/performance.md): the counts are the same on any
 // adapter, while the JavaScript time on SwiftShader includes the software driver's work inside
 // each submit, so it is only an upper bound of what a real GPU would show.
@@ -12,7 +14,7 @@ import { Adam } from '../src/kernels/adam.ts';
 import { Evaluator } from '../src/kernels/evaluator.ts';
 import { SllModel } from '../src/kernels/model.ts';
 import { isPresetName, presetArch } from '../src/sll/arch.ts';
-import { countDispatches } from './dispatches.ts';
+import { countDispatches, narrowed } from './dispatches.ts';
 import { randomBatch, trainingStepRunner } from './measure.ts';
 import { median } from './timing.ts';
 
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     presets: { type: 'string', default: 'tiny,lab,small' },
     batch: { type: 'string', default: '64' },
     steps: { type: 'string', default: '5' },
+    narrow: { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
@@ -51,7 +54,7 @@ interface PresetDispatches {
 const rows: PresetDispatches[] = [];
 for (const preset of values.presets.split(',')) {
   if (!isPresetName(preset)) throw new Error(`unknown preset ${preset}`);
-  const arch = presetArch(preset);
+  const arch = values.narrow ? narrowed(presetArch(preset)) : presetArch(preset);
   const model = SllModel.initialize(arch, 0);
   const adam = new Adam(model.variables);
   const data = randomBatch(batch, arch.imageSize, arch.inChannels, 1);
@@ -103,7 +106,10 @@ for (const preset of values.presets.split(',')) {
   console.log(`  by kernel: ${top.map(([k, n]) => `${k} ${n}`).join(', ')}`);
 }
 if (values.out) {
-  await writeFile(values.out, JSON.stringify({ adapter: ready.adapter, batch, rows }, null, 2) + '\n');
+  await writeFile(
+    values.out,
+    JSON.stringify({ adapter: ready.adapter, batch, narrow: values.narrow, rows }, null, 2) + '\n',
+  );
   console.log(`wrote ${values.out}`);
 }
 process.exit(0);

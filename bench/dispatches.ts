@@ -5,6 +5,7 @@
  * so SwiftShader gives the same as a real one.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Arch } from '../src/sll/arch.ts';
 
 export interface DispatchProfile {
   kernels: number;
@@ -72,4 +73,13 @@ function countNames(names: string[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const name of names) counts[name] = (counts[name] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * `arch`'s layers at small widths. A step dispatches programs per layer, whatever the layer's size
+ * (tfjs's matMul picks another program for other sizes, still one dispatch), and a `small` step at
+ * its real widths takes minutes on SwiftShader in its seven 2048 x 2880 Gram matrices.
+ */
+export function narrowed(arch: Arch): Arch {
+  return { ...arch, width: 8, convInnerDim: 5, denseInnerDim: 16, imageSize: 8 };
 }

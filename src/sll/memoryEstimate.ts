@@ -46,6 +46,11 @@ const DENSE_PER_INNER = 4;
 const DENSE_PER_FEATURE = 2;
 /** Adam's update: every parameter's new moments and intermediate terms live until it ends. */
 const ADAM_UPDATE_PER_PARAMETER = 13.5;
+/**
+ * WebGPU trains on a flat copy of the parameters, with Adam's moments of all of them in one buffer
+ * `[m, v]` (src/kernels/flatParams.ts): one more copy of the weights, and one tensor twice their size.
+ */
+const FLAT_PARAMETER_BACKENDS: readonly string[] = ['webgpu'];
 /** Evaluation keeps each conv layer's output; the layer being computed holds ~1.75 + 4 more planes. */
 const EVAL_TRUNK_PER_INPUT_CHANNEL = 3;
 const EVAL_TRUNK_PER_WIDTH = 2.25;
@@ -100,6 +105,7 @@ export function estimateTrainingMemory(
   const features = featureCount(arch);
   const denseInner = denseInnerFeatures(arch);
   const im2col = backend !== null && IM2COL_BACKENDS.includes(backend);
+  const flat = backend !== null && FLAT_PARAMETER_BACKENDS.includes(backend);
 
   const trunk = batch * pixels * (TRUNK_PER_INPUT_CHANNEL * arch.inChannels + TRUNK_PER_WIDTH * width);
   const convs = arch.nConv * batch * pixels * CONV_PER_CHANNEL * (width + inner);
@@ -127,7 +133,8 @@ export function estimateTrainingMemory(
   const evaluation = Math.max(evalBatch, evalScalings);
 
   const weightsBytes = parameters * FLOAT;
-  const resident = 3 * weightsBytes;
+  const checkpointBytes = 3 * weightsBytes;
+  const resident = checkpointBytes + (flat ? weightsBytes : 0);
   const stepPeakBytes = resident + weightsBytes + (activations + gram) * FLOAT;
   // The batch's images are still alive during the update.
   const updatePeakBytes =
@@ -142,6 +149,7 @@ export function estimateTrainingMemory(
     evaluationBatch * plane,
     arch.nDense > 0 ? Math.max(denseInner * features, denseInner ** 2) : 0,
     arch.nClasses * features,
+    flat ? 2 * parameters : 0,
   );
   return {
     batch,
@@ -158,7 +166,7 @@ export function estimateTrainingMemory(
     evaluationPeakBytes,
     totalBytes: Math.max(stepPeakBytes, updatePeakBytes, evaluationPeakBytes),
     largestTensorBytes: largest * FLOAT,
-    checkpointBytes: resident,
+    checkpointBytes,
   };
 }
 
@@ -255,9 +263,22 @@ export function fitsBackend(
   }
   const maxBuffer = limits.maxBufferBytes;
   if (maxBuffer !== undefined && estimate.largestTensorBytes > maxBuffer) {
+    const tooLarge = `too large for this GPU's buffers (one tensor needs ~${formatBytes(estimate.largestTensorBytes)}, the adapter allows ${formatBytes(maxBuffer)})`;
+    // Adam's flat moments do not shrink with the batch.
+    if (
+      backend !== null &&
+      FLAT_PARAMETER_BACKENDS.includes(backend) &&
+      estimate.optimizerBytes > maxBuffer
+    ) {
+      return {
+        level: 'refuse',
+        text: `${tooLarge}: Adam's moments of every parameter are one buffer here`,
+        hint: 'choose a smaller network, or WebGL as the backend',
+      };
+    }
     return {
       level: 'refuse',
-      text: `too large for this GPU's buffers (one tensor needs ~${formatBytes(estimate.largestTensorBytes)}, the adapter allows ${formatBytes(maxBuffer)}): lower the batch size`,
+      text: `${tooLarge}: lower the batch size`,
       hint: 'lower the batch size or the width, or choose another backend',
     };
   }

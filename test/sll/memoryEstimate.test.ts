@@ -118,6 +118,20 @@ describe('fitsBackend', () => {
     expect(verdict.text).toMatch(/^too large for this GPU's buffers/);
     expect(fitsBackend(arch, 64, 'webgpu', { maxBufferBytes: largest }).level).toBe('warn');
   });
+
+  it("counts WebGPU's flat parameters: a third copy of the weights, and Adam's moments in one buffer", () => {
+    const small = presetArch('small');
+    const webgpu = estimateTrainingMemory(small, 64, 'webgpu');
+    const webgl = estimateTrainingMemory(small, 64, 'webgl');
+    expect(webgpu.largestTensorBytes).toBe(2 * countParameters(small) * 4);
+    expect(webgpu.stepPeakBytes - webgl.stepPeakBytes).toBe(webgpu.weightsBytes);
+    expect(webgpu.checkpointBytes).toBe(webgl.checkpointBytes);
+    // A smaller batch does not shrink the moments: the refusal says what does.
+    const verdict = fitsBackend(small, 64, 'webgpu', { maxBufferBytes: 128 * 2 ** 20 });
+    expect(verdict.level).toBe('refuse');
+    expect(verdict.text).toMatch(/Adam's moments of every parameter are one buffer here$/);
+    expect(verdict.hint).toMatch(/smaller network/);
+  });
 });
 
 describe('formatting and time per epoch', () => {
