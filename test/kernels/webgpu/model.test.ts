@@ -16,7 +16,7 @@ const skipped = await startDawnWebgpu();
 
 // What the programs so far brought the counts to (docs/performance.md); a change that adds programs
 // fails here.
-const LAB_TRAINING_DISPATCHES = 65;
+const LAB_TRAINING_DISPATCHES = 61;
 const LAB_CERTIFY_DISPATCHES = 13;
 const SMALL_TRAINING_DISPATCHES = 283;
 const SMALL_CERTIFY_DISPATCHES = 57;
@@ -89,6 +89,7 @@ describe.skipIf(skipped)('the SLL network on WebGPU', () => {
         await loss.data();
         tf.dispose([x, y, loss, correct]);
       };
+      await step(); // the first step also copies the variables into the flat parameters
       const training = await countDispatches(step);
       const evaluator = await Evaluator.create(model);
       const certifying = await countDispatches(async () => {
@@ -102,11 +103,12 @@ describe.skipIf(skipped)('the SLL network on WebGPU', () => {
       console.log(
         `${name} on WebGPU: ${training.dispatches} programs per training step, ${certifying.dispatches} per certified batch`,
       );
-        expect(training.dispatches).toBeLessThanOrEqual(trainingCap);
+      expect(training.dispatches).toBeLessThanOrEqual(trainingCap);
       expect(certifying.dispatches).toBeLessThanOrEqual(certifyCap);
       // The lab's programs replace these tfjs kernels entirely.
       expect(training.byKernel.Abs).toBeUndefined();
-      expect(training.byKernel.Slice ?? 0).toBeLessThan(5);
+      // One slice per dense layer: its weight as a tensor for tfjs's matMul (the Gram matrix).
+      expect(training.byKernel.Slice ?? 0).toBe(arch.nDense);
     },
   );
 });
