@@ -83,6 +83,11 @@ export class MetricsMeter {
     this.pending.push(step);
   }
 
+  /** Steps enqueued whose results are not read back yet. */
+  get unreadSteps(): number {
+    return this.pending.length;
+  }
+
   msSinceFlush(): number {
     return this.now() - this.lastAt;
   }

@@ -47,6 +47,13 @@ export interface TrainerDeps {
   metricsIntervalMs?: number;
 }
 
+/**
+ * Steps enqueued at most before their losses are read back. On a GPU slower than the JavaScript
+ * that feeds it (SwiftShader, a weak adapter), the metrics interval alone let a run enqueue a
+ * second of JavaScript, over a hundred steps, before it showed any progress.
+ */
+export const MAX_UNREAD_STEPS = 16;
+
 /** Least time between two progress reports of an evaluation. */
 const EVAL_PROGRESS_MS = 200;
 
@@ -384,7 +391,9 @@ export class Trainer {
           (checkpointEvery > 0 && run.step % checkpointEvery === 0) ||
           (checkpointSeconds > 0 && this.deps.now() - this.lastCheckpointAt >= checkpointSeconds * 1000);
         const last = run.step === run.totalSteps;
-        const metricsDue = this.meter.msSinceFlush() >= (this.deps.metricsIntervalMs ?? 100);
+        const metricsDue =
+          this.meter.msSinceFlush() >= (this.deps.metricsIntervalMs ?? 100) ||
+          this.meter.unreadSteps >= MAX_UNREAD_STEPS;
         if ((evalNow || checkpointNow || last || metricsDue) && !(await this.flushMetrics(run))) return;
         if (evalNow) await this.evaluateBetweenSteps(evalImages);
         if (this.evaluationRequest !== null) {

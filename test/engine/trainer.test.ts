@@ -4,7 +4,7 @@ import { parseWeights } from '../../src/sll/weightsJson.ts';
 import { type CheckpointStore, memoryCheckpointStore } from '../../src/engine/checkpoints.ts';
 import type { WorkerEvent } from '../../src/protocol.ts';
 import { toyConfig, toyData } from '../helpers/toyData.ts';
-import { Trainer, type TrainerDeps } from '../../src/engine/trainer.ts';
+import { MAX_UNREAD_STEPS, Trainer, type TrainerDeps } from '../../src/engine/trainer.ts';
 import { transferablesOf } from '../../src/worker/transferables.ts';
 
 const config = toyConfig;
@@ -18,7 +18,10 @@ interface Harness {
   onStep: (fn: (step: number) => void) => void;
 }
 
-function harness(store: CheckpointStore = memoryCheckpointStore()): Harness {
+function harness(
+  store: CheckpointStore = memoryCheckpointStore(),
+  overrides: Partial<TrainerDeps> = {},
+): Harness {
   const events: WorkerEvent[] = [];
   let hook: (step: number) => void = () => {};
   let clock = 0;
@@ -31,6 +34,7 @@ function harness(store: CheckpointStore = memoryCheckpointStore()): Harness {
     now: () => (clock += 10),
     yieldToEvents: async () => hook(trainer.currentStep),
     metricsIntervalMs: 0,
+    ...overrides,
   };
   const trainer = new Trainer(deps);
   return { trainer, events, store, onStep: (fn) => (hook = fn) };
@@ -42,6 +46,18 @@ async function weightsOf(trainer: Trainer): Promise<Map<string, Uint32Array>> {
 }
 
 describe('Trainer', () => {
+  it('reads the losses back at least every MAX_UNREAD_STEPS steps, however fast steps enqueue', async () => {
+    // A clock that never moves: steps that enqueue in no time, as on a GPU slower than JavaScript.
+    const { trainer, events } = harness(memoryCheckpointStore(), { now: () => 0, metricsIntervalMs: 1000 });
+    trainer.configure(config({ epochs: 2, batchSize: 4, checkpointEvery: 0 }));
+    await trainer.start();
+    const steps = events.flatMap((e) => (e.type === 'metrics' ? [e.step] : []));
+    expect(steps.at(-1)).toBe(48);
+    const gaps = steps.map((s, i) => s - (steps[i - 1] ?? 0));
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(MAX_UNREAD_STEPS);
+    expect(gaps).toContain(MAX_UNREAD_STEPS);
+  });
+
   it('trains: the loss falls and events arrive in order', async () => {
     const { trainer, events } = harness();
     trainer.configure(config({ epochs: 6 }));
