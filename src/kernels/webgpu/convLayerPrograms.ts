@@ -24,6 +24,12 @@ import {
   sliceAt,
   wholeTensor,
 } from './program.ts';
+import {
+  type LayerProducts,
+  preActivationGradient,
+  sllForward,
+  sllInputGradient,
+} from './sllLayerPrograms.ts';
 
 /** Pixels per chunk of the backward pass's partial sums. */
 const PIXELS_PER_CHUNK = 256;
@@ -138,8 +144,14 @@ function convWithAdjoint(
   return runProgram<tf.Rank.R4>(program, bound.tensors, { ints: bound.ints });
 }
 
-/** WGSL: the gradient at the pre-activation, `t dz` where `a > 0` (PyTorch's ReLU: 0 at 0). */
-const preActivationGradient = (j: string, i: string) => `select(0.0, dz[${j}] * t[${i}], act[${j}] > 0.0)`;
+/** The conv layer's two products: the convolution with K, and with its adjoint. */
+const products = (g: ConvGeometry): LayerProducts => ({
+  weight: 'kernel',
+  inner: 'o',
+  withWeight: (key, names, inputs, epilogue) => convWithKernel(g, key, names, inputs, epilogue),
+  withTranspose: (key, names, inputs, read, epilogue) =>
+    convWithAdjoint(g, key, names, inputs, read, epilogue),
+});
 
 /**
  * Partial sums `[chunks, k*k*cin*inner + 2*inner]` over chunks of the `n*h*w` pixels: the filter
@@ -256,24 +268,8 @@ export interface ConvParams {
 }
 
 /** `a = relu(conv2d(x, K) + b)` and the layer's value `x - 2 conv(t a, adjoint K)`. */
-function forward(g: ConvGeometry, x: tf.Tensor4D, p: ConvParams, t: tf.Tensor1D) {
-  const act = convWithKernel(
-    g,
-    'act',
-    ['x', 'kernel', 'bias'],
-    [x, p.kernel, p.bias],
-    `max(acc + ${sliceAt('bias', 'o')}, 0.0)`,
-  );
-  const value = convWithAdjoint(
-    g,
-    'out',
-    ['x', 'act', 'kernel', 't'],
-    [x, act, p.kernel, t],
-    (j, e) => `act[${j}] * t[${e}]`,
-    'x[index] - 2.0 * acc',
-  );
-  return { act, value };
-}
+const forward = (g: ConvGeometry, x: tf.Tensor4D, p: ConvParams, t: tf.Tensor1D) =>
+  sllForward(products(g), x, p.kernel, p.bias, t) as { act: tf.Tensor4D; value: tf.Tensor4D };
 
 /** dx, and the partial sums of dK, db and dt (`partialSums`), from the layer's saved tensors. */
 function backward(
@@ -284,16 +280,7 @@ function backward(
   t: tf.Tensor,
   act: tf.Tensor,
 ) {
-  // The gradient at t a, then dx: the residual's identity plus the first conv's adjoint.
-  const dz = convWithKernel(g, 'dz', ['dy', 'kernel'], [dy, kernel], '-2.0 * acc');
-  const dx = convWithAdjoint(
-    g,
-    'dx',
-    ['dy', 'dz', 'act', 'kernel', 't'],
-    [dy, dz, act, kernel, t],
-    preActivationGradient,
-    'dy[index] + acc',
-  );
+  const { dz, dx } = sllInputGradient(products(g), dy, kernel, t, act);
   const partials = partialSums(g, x, dy, dz, act, t);
   dz.dispose();
   return { dx, partials };

@@ -19,6 +19,12 @@ import {
   sliceAt,
   wholeTensor,
 } from './program.ts';
+import {
+  type LayerProducts,
+  preActivationGradient,
+  sllForward,
+  sllInputGradient,
+} from './sllLayerPrograms.ts';
 
 interface DenseGeometry {
   n: number;
@@ -99,8 +105,13 @@ function withTranspose(
   );
 }
 
-/** WGSL: the gradient at the pre-activation, `t dz` where `a > 0` (PyTorch's ReLU: 0 at 0). */
-const preActivationGradient = (j: string, i: string) => `select(0.0, dz[${j}] * t[${i}], act[${j}] > 0.0)`;
+/** The dense layer's two products: with W, and with its transpose. */
+const products = (g: DenseGeometry): LayerProducts => ({
+  weight: 'weight',
+  inner: 'col',
+  withWeight: (key, names, inputs, epilogue) => withWeight(g, key, names, inputs, epilogue),
+  withTranspose: (key, names, inputs, read, epilogue) => withTranspose(g, key, names, inputs, read, epilogue),
+});
 
 /**
  * WGSL: dW at `row`, `col` through W x (`dPre (x) x`) and through W^T (`t a (x) -2 dy`), as
@@ -132,38 +143,8 @@ function geometry(x: tf.Tensor2D, [inner]: readonly [number, number]): DenseGeom
 }
 
 /** `a = relu(x W^T + b)` and the layer's value `x - 2 (t a) W`. */
-function forward(g: DenseGeometry, x: tf.Tensor2D, p: DenseParams, t: tf.Tensor1D) {
-  const act = withWeight(
-    g,
-    'act',
-    ['x', 'weight', 'bias'],
-    [x, p.weight, p.bias],
-    `max(acc + ${sliceAt('bias', 'col')}, 0.0)`,
-  );
-  const value = withTranspose(
-    g,
-    'out',
-    ['x', 'act', 'weight', 't'],
-    [x, act, p.weight, t],
-    (j, e) => `act[${j}] * t[${e}]`,
-    'x[index] - 2.0 * acc',
-  );
-  return { act, value };
-}
-
-/** The gradient at t a (`dz`) and dx: the residual's identity plus the first product's transpose. */
-function backward(g: DenseGeometry, dy: tf.Tensor, weight: ParamSlice, t: tf.Tensor, act: tf.Tensor) {
-  const dz = withWeight(g, 'dz', ['dy', 'weight'], [dy, weight], '-2.0 * acc');
-  const dx = withTranspose(
-    g,
-    'dx',
-    ['dy', 'dz', 'act', 'weight', 't'],
-    [dy, dz, act, weight, t],
-    preActivationGradient,
-    'dy[index] + acc',
-  );
-  return { dz, dx };
-}
+const forward = (g: DenseGeometry, x: tf.Tensor2D, p: DenseParams, t: tf.Tensor1D) =>
+  sllForward(products(g), x, p.weight, p.bias, t) as { act: tf.Tensor2D; value: tf.Tensor2D };
 
 /**
  * `sum_m term(m * inner + i)` for each i: db (`dPre`) and dt (`dz a`). Each program binds only the
@@ -210,7 +191,7 @@ export const sllDenseLayerOnWebGpu = customGradient<
     value,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, w, ts, as] = saved;
-      const { dz, dx } = backward(g, dy, wholeTensor(w), ts, as);
+      const { dz, dx } = sllInputGradient(products(g), dy, wholeTensor(w), ts, as);
       const dw = runGrid(
         'dw',
         g,
@@ -301,7 +282,7 @@ export function denseLayerForTraining(
           tf.Tensor2D,
           tf.Tensor2D,
         ];
-        const { dz, dx } = backward(g, dy, p.weight, ts, as);
+        const { dz, dx } = sllInputGradient(products(g), dy, p.weight, ts, as);
         const dt = scalingGradient(g, dz, as);
         const symmetric = symmetricGramGradient(gs, p.q, ss, ts, dt);
         const gramPart = tf.matMul(symmetric, w);
