@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ownedVariable } from './variables.ts';
-import type { GradientSlot, ParamSlice } from './webgpu/program.ts';
+import { type GradientSlot, type ParamSlice, sliceTensor } from './webgpu/program.ts';
 
 /** Where each of tensors of `sizes`, laid end to end, starts. */
 export function flatOffsets(sizes: readonly number[]): number[] {
@@ -45,15 +45,9 @@ export class FlatParams {
     return { target: gradient, offset: this.offsets[i] };
   }
 
-  /** Parameter `i` as a tensor of its own shape (a copy), for tfjs ops. */
-  tensor(i: number): tf.Tensor {
-    const p = this.params[i];
-    return tf.tidy(() => tf.reshape(tf.slice(this.values, this.offsets[i], p.size), p.shape));
-  }
-
   /** Copies the values back into the variables they came from. */
   writeBack(): void {
-    this.params.forEach((p, i) => tf.tidy(() => p.assign(this.tensor(i))));
+    this.params.forEach((p, i) => tf.tidy(() => p.assign(sliceTensor(this.slice(i), p.shape))));
   }
 
   dispose(): void {

@@ -17,6 +17,7 @@ import {
   runProgram,
   runProgramInPlace,
   sliceAt,
+  sliceTensor,
   wholeTensor,
 } from './program.ts';
 import {
@@ -262,10 +263,7 @@ export function denseLayerForTraining(
   }
   return customGradient<(x: tf.Tensor2D) => tf.Tensor2D>((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
     const g = geometry(x, p.shape);
-    const weight = tf.reshape(tf.slice(p.weight.buffer, p.weight.offset, weightSize), [
-      inner,
-      features,
-    ]) as tf.Tensor2D;
+    const weight = sliceTensor(p.weight, p.shape) as tf.Tensor2D;
     const gram = tf.matMul(weight, weight, false, true) as tf.Tensor2D;
     const stats = rowStats(gram, p.q);
     const t = scalingFromStats(p.q, stats);

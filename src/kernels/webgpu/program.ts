@@ -45,6 +45,19 @@ export interface ParamSlice {
 
 export const wholeTensor = (buffer: tf.Tensor): ParamSlice => ({ buffer, offset: 0 });
 
+/** The slice as a tensor of `shape` (a copy, one program), for tfjs ops. */
+export const sliceTensor = (slice: ParamSlice, shape: readonly number[]): tf.Tensor =>
+  tf.tidy(() =>
+    tf.reshape(
+      tf.slice(
+        slice.buffer,
+        slice.offset,
+        shape.reduce((a, b) => a * b, 1),
+      ),
+      [...shape],
+    ),
+  );
+
 /** WGSL: element `index` of the slice bound as `name` (see `bindInputs`). */
 export const sliceAt = (name: string, index: string) => `${name}[uniforms.${name}Offset + (${index})]`;
 
