@@ -4,8 +4,11 @@
 // the WASM memory grew to. Each row runs in its own process: the WASM memory never shrinks, and
 // running out of it can end the process.
 //
-//   npx tsx bench/memory.ts [--backend wasm|cpu] ROW ...
+//   npx tsx bench/memory.ts [--backend wasm|cpu|webgpu] ROW ...
 //   ROW = PRESET:BATCH[:FIELD=VALUE...], e.g. tiny:64 lab:64 small:64:nDense=0 (arch fields override)
+//
+// On WebGPU a step trains on flat parameters (src/kernels/model.ts, trainFlat), its update inside it:
+// the step is measured whole, after a first step has made the flat copy, and counts as both phases.
 //
 // Prints one JSON line per row (megabytes, 1e6 bytes). docs/engine.md#memory has the results.
 import { spawnSync } from 'node:child_process';
@@ -16,6 +19,9 @@ import { Adam } from '../src/kernels/adam.ts';
 import { Evaluator } from '../src/kernels/evaluator.ts';
 import { trainingLoss } from '../src/kernels/losses.ts';
 import { SllModel } from '../src/kernels/model.ts';
+import { trainStep } from '../src/kernels/training.ts';
+import { onWebGpu } from '../src/kernels/webgpu/program.ts';
+import { type NodeBackendName, backendOption } from '../src/cli/nodeBackend.ts';
 import { type Arch, isPresetName, presetArch, validateArch } from '../src/sll/arch.ts';
 import { EVALUATION_BATCH, estimateTrainingMemory } from '../src/sll/memoryEstimate.ts';
 import { countParameters } from '../src/sll/params.ts';
@@ -72,26 +78,39 @@ export async function measureMemory(row: string): Promise<MemoryMeasurement> {
     arch.inChannels,
   ];
   try {
-    const residentBytes = tf.memory().numBytes;
-    const started = Date.now();
-    let grads: tf.NamedTensorMap = {};
     const x = tf.randomUniform(shape(batch)) as tf.Tensor4D;
     const y = tf.tensor1d(
       Int32Array.from({ length: batch }, (_, i) => i % arch.nClasses),
       'int32',
     );
-    const gradientsPeakBytes = await peakOf(() => {
-      const result = tf.variableGrads(() => trainingLoss('xent', model.logits(x), y), model.variables);
-      grads = result.grads;
-      result.value.dispose();
-    });
-    const updatePeakBytes = await peakOf(() =>
-      adam.apply(
-        model.variables.map((v) => grads[v.name]),
-        0.01,
-      ),
-    );
-    tf.dispose([x, y, ...Object.values(grads)]);
+    const step = () => {
+      const { loss, correct } = trainStep(model, adam, x, y, 'xent', 0.01);
+      tf.dispose([loss, correct]);
+    };
+    if (onWebGpu()) step();
+    const residentBytes = tf.memory().numBytes - x.size * 4 - y.size * 4;
+    const started = Date.now();
+    let gradientsPeakBytes: number;
+    let updatePeakBytes: number;
+    if (onWebGpu()) {
+      gradientsPeakBytes = await peakOf(step);
+      updatePeakBytes = gradientsPeakBytes;
+    } else {
+      let grads: tf.NamedTensorMap = {};
+      gradientsPeakBytes = await peakOf(() => {
+        const result = tf.variableGrads(() => trainingLoss('xent', model.logits(x), y), model.variables);
+        grads = result.grads;
+        result.value.dispose();
+      });
+      updatePeakBytes = await peakOf(() =>
+        adam.apply(
+          model.variables.map((v) => grads[v.name]),
+          0.01,
+        ),
+      );
+      tf.dispose(Object.values(grads));
+    }
+    tf.dispose([x, y]);
     const stepSeconds = (Date.now() - started) / 1000;
     const evaluationPeakBytes = await peakOf(async () => {
       const evaluator = await Evaluator.create(model);
@@ -124,11 +143,7 @@ const mb = (bytes: number | null) => (bytes === null ? null : Math.round(bytes /
 /** The measurement beside the estimate, in MB. */
 export function report(m: MemoryMeasurement): Record<string, unknown> {
   const { arch, batch } = parseRow(m.row);
-  const e = estimateTrainingMemory(
-    arch,
-    batch,
-    m.backend === 'wasm' || m.backend === 'cpu' ? m.backend : null,
-  );
+  const e = estimateTrainingMemory(arch, batch, backendOption(m.backend));
   return {
     row: m.row,
     backend: m.backend,
@@ -157,8 +172,7 @@ export function report(m: MemoryMeasurement): Record<string, unknown> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const at = args.indexOf('--backend');
-  const backend = at >= 0 ? args.splice(at, 2)[1] : 'wasm';
-  if (backend !== 'wasm' && backend !== 'cpu') throw new Error('--backend must be wasm or cpu');
+  const backend: NodeBackendName = at >= 0 ? backendOption(args.splice(at, 2)[1]) : 'wasm';
   const one = args.indexOf('--one');
   if (one >= 0) {
     await startNodeBackend(backend);

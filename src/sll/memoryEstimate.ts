@@ -3,11 +3,14 @@
  * fits the backend, and the time per epoch once the speed is measured (docs/engine.md#memory).
  *
  * Bytes are counted as tfjs counts them (`tf.memory().numBytes`: every live tensor, float32). The
- * counts follow what one training step keeps alive: tfjs's tape keeps a copy of each input that a
- * kernel's gradient needs (the WASM backend copies them; the CPU backend shares the data but counts
- * it again) and every intermediate gradient until the step's gradients are done. The coefficients
- * below were measured per layer on tfjs 4.22 (`npx tsx bench/memory.ts`): the estimate is 1.01-1.03x
- * the measured peak of `tiny`, `lab` and `small`'s parts, and the WASM memory grows to 1.04-1.22x it.
+ * counts follow what one training step keeps alive. Through tfjs's ops (WASM, CPU, WebGL), tfjs's
+ * tape keeps a copy of each input that a kernel's gradient needs (the WASM backend copies them; the
+ * CPU backend shares the data but counts it again) and every intermediate gradient until the step's
+ * gradients are done. WebGPU runs the lab's own programs on flat parameters, which keep far less.
+ * The coefficients below were measured per layer on tfjs 4.22 (`npx tsx bench/memory.ts`): the
+ * estimate is 1.01-1.03x the measured WASM peak of `tiny`, `lab` and `small`'s parts (the WASM
+ * memory grows to 1.04-1.22x it); on WebGPU, 1.00-1.04x the step's peak and 1.03-1.08x the
+ * evaluation's of `tiny`, `lab` and variants of `lab`.
  */
 import { type Arch, KERNEL_SIZE, convInnerChannels, denseInnerFeatures, featureCount } from './arch.ts';
 import type { BackendName } from './backendNames.ts';
@@ -29,11 +32,11 @@ const CONV_PER_CHANNEL = 8;
 /**
  * The filter gradient's temporaries, alive at the peak of the backward pass: the batch-and-channel
  * swapped convolution on WASM and CPU (~3 planes of the width), the 9 shifted windows of im2col
- * and their concatenation on WebGL and WebGPU (~29 planes of the wider side).
+ * and their concatenation on WebGL (~29 planes of the wider side).
  */
 const FILTER_GRADIENT_SWAP = 3;
 const FILTER_GRADIENT_IM2COL = 29;
-const IM2COL_BACKENDS: readonly string[] = ['webgl', 'webgpu'];
+const IM2COL_BACKENDS: readonly string[] = ['webgl'];
 /**
  * Per SLL dense layer: its Gram matrix `|W W^T|` and the masked exponentials of the t-vector, with
  * their copies and gradients (34 matrices of inner x inner), and 5.5 weight-shaped tensors besides
@@ -47,10 +50,30 @@ const DENSE_PER_FEATURE = 2;
 /** Adam's update: every parameter's new moments and intermediate terms live until it ends. */
 const ADAM_UPDATE_PER_PARAMETER = 13.5;
 /**
- * WebGPU trains on a flat copy of the parameters, with Adam's moments of all of them in one buffer
- * `[m, v]` (src/kernels/flatParams.ts): one more copy of the weights, and one tensor twice their size.
+ * WebGPU runs the SLL layers as the lab's programs (src/kernels/webgpu/) on a flat copy of the
+ * parameters, with Adam's moments of all of them in one buffer `[m, v]` (src/kernels/flatParams.ts):
+ * one more copy of the weights, one tensor twice their size, and one flat gradient.
  */
-const FLAT_PARAMETER_BACKENDS: readonly string[] = ['webgpu'];
+const FUSED_BACKENDS: readonly string[] = ['webgpu'];
+/**
+ * What a step keeps there, per pixel of an image: each conv layer its output and its input's
+ * gradient (2 planes of the width) and its activation (1 of the inner channels); the trunk and the
+ * backward pass's temporaries ~4.4 planes per input channel and 0.6 of the width.
+ */
+const FUSED_CONV_PER_WIDTH = 2;
+const FUSED_CONV_PER_INNER = 1;
+const FUSED_TRUNK_PER_INPUT_CHANNEL = 4.4;
+const FUSED_TRUNK_PER_WIDTH = 0.6;
+/**
+ * Per dense layer, kept until the backward pass: its weight as a tensor, and its Gram matrix with
+ * the row statistics of its t-vector (2 inner x inner). The backward pass of one layer at a time
+ * adds a weight-shaped product and a Gram-shaped gradient.
+ */
+const FUSED_DENSE_PER_WEIGHT = 1;
+const FUSED_DENSE_PER_GRAM_ENTRY = 2;
+/** An evaluation batch on WebGPU: each conv layer's output, ~1 plane per input channel and 1.4 of the width. */
+const FUSED_EVAL_TRUNK_PER_INPUT_CHANNEL = 1;
+const FUSED_EVAL_TRUNK_PER_WIDTH = 1.4;
 /** Evaluation keeps each conv layer's output; the layer being computed holds ~1.75 + 4 more planes. */
 const EVAL_TRUNK_PER_INPUT_CHANNEL = 3;
 const EVAL_TRUNK_PER_WIDTH = 2.25;
@@ -88,6 +111,87 @@ export interface MemoryEstimate {
   checkpointBytes: number;
 }
 
+/** The sizes the counts are made of. */
+interface Sizes {
+  arch: Arch;
+  batch: number;
+  evaluationBatch: number;
+  pixels: number;
+  width: number;
+  inner: number;
+  features: number;
+  denseInner: number;
+}
+
+/** Floats of each phase besides the weights, Adam's moments and the gradients. */
+interface PhaseFloats {
+  activations: number;
+  gram: number;
+  /** Adam's temporaries, in floats per parameter. */
+  updatePerParameter: number;
+  evaluation: number;
+}
+
+/** Through tfjs's ops: WASM, CPU, WebGL, and before the backend is known. */
+function floatsThroughOps(s: Sizes, im2col: boolean): PhaseFloats {
+  const { arch, batch, pixels, width, inner, features, denseInner } = s;
+  const trunk = batch * pixels * (TRUNK_PER_INPUT_CHANNEL * arch.inChannels + TRUNK_PER_WIDTH * width);
+  const convs = arch.nConv * batch * pixels * CONV_PER_CHANNEL * (width + inner);
+  const filterGradient =
+    arch.nConv === 0
+      ? 0
+      : batch *
+        pixels *
+        (im2col ? FILTER_GRADIENT_IM2COL * Math.max(width, inner) : FILTER_GRADIENT_SWAP * width);
+  const denses = arch.nDense * batch * (DENSE_PER_INNER * denseInner + DENSE_PER_FEATURE * features);
+
+  // K^T K of a conv layer is inner x (2k-1)^2 x inner; counted like the Gram matrices.
+  const ktk = arch.nConv * DENSE_PER_GRAM_ENTRY * kernelGramEntries(inner);
+  const gram =
+    arch.nDense * (DENSE_PER_GRAM_ENTRY * denseInner ** 2 + DENSE_PER_WEIGHT * denseInner * features) + ktk;
+
+  const evalConv =
+    arch.nConv === 0 ? 0 : arch.nConv * width + EVAL_CONV_WORK_WIDTH * width + EVAL_CONV_WORK_INNER * inner;
+  const evalBatch =
+    s.evaluationBatch *
+    pixels *
+    (EVAL_TRUNK_PER_INPUT_CHANNEL * arch.inChannels + EVAL_TRUNK_PER_WIDTH * width + evalConv);
+  const evalScalings = arch.nDense > 0 ? EVAL_GRAM_TEMPORARIES * denseInner ** 2 : 0;
+  return {
+    activations: trunk + convs + filterGradient + denses,
+    gram,
+    updatePerParameter: ADAM_UPDATE_PER_PARAMETER,
+    evaluation: Math.max(evalBatch, evalScalings),
+  };
+}
+
+/** Through the lab's WebGPU programs on flat parameters. */
+function floatsOfFusedPrograms(s: Sizes): PhaseFloats {
+  const { arch, batch, pixels, width, inner, features, denseInner } = s;
+  const trunk =
+    batch * pixels * (FUSED_TRUNK_PER_INPUT_CHANNEL * arch.inChannels + FUSED_TRUNK_PER_WIDTH * width);
+  const convs = arch.nConv * batch * pixels * (FUSED_CONV_PER_WIDTH * width + FUSED_CONV_PER_INNER * inner);
+  const denses = arch.nDense * batch * (DENSE_PER_INNER * denseInner + DENSE_PER_FEATURE * features);
+
+  const weight = denseInner * features;
+  const kept = FUSED_DENSE_PER_WEIGHT * weight + FUSED_DENSE_PER_GRAM_ENTRY * denseInner ** 2;
+  const backwardOfOne = weight + denseInner ** 2;
+  const gram =
+    arch.nConv * kernelGramEntries(inner) + (arch.nDense > 0 ? arch.nDense * kept + backwardOfOne : 0);
+
+  const evaluation =
+    s.evaluationBatch *
+    pixels *
+    (FUSED_EVAL_TRUNK_PER_INPUT_CHANNEL * arch.inChannels +
+      FUSED_EVAL_TRUNK_PER_WIDTH * width +
+      arch.nConv * width);
+  // Adam's update writes the moments in place and makes one new flat copy of the parameters.
+  return { activations: trunk + convs + denses, gram, updatePerParameter: 1, evaluation };
+}
+
+/** K^T K of a conv layer: inner x (2k-1)^2 x inner. */
+const kernelGramEntries = (inner: number) => inner * inner * (2 * KERNEL_SIZE - 1) ** 2;
+
 /**
  * Peak tensor bytes of training `arch` at `batch` images per step on `backend` (null: not known yet,
  * counted as WASM and CPU run the filter gradient).
@@ -99,57 +203,37 @@ export function estimateTrainingMemory(
   evaluationBatch = EVALUATION_BATCH,
 ): MemoryEstimate {
   const parameters = countParameters(arch);
-  const pixels = arch.imageSize ** 2;
-  const width = arch.width;
-  const inner = convInnerChannels(arch);
-  const features = featureCount(arch);
-  const denseInner = denseInnerFeatures(arch);
+  const sizes: Sizes = {
+    arch,
+    batch,
+    evaluationBatch,
+    pixels: arch.imageSize ** 2,
+    width: arch.width,
+    inner: convInnerChannels(arch),
+    features: featureCount(arch),
+    denseInner: denseInnerFeatures(arch),
+  };
   const im2col = backend !== null && IM2COL_BACKENDS.includes(backend);
-  const flat = backend !== null && FLAT_PARAMETER_BACKENDS.includes(backend);
-
-  const trunk = batch * pixels * (TRUNK_PER_INPUT_CHANNEL * arch.inChannels + TRUNK_PER_WIDTH * width);
-  const convs = arch.nConv * batch * pixels * CONV_PER_CHANNEL * (width + inner);
-  const filterGradient =
-    arch.nConv === 0
-      ? 0
-      : batch *
-        pixels *
-        (im2col ? FILTER_GRADIENT_IM2COL * Math.max(width, inner) : FILTER_GRADIENT_SWAP * width);
-  const denses = arch.nDense * batch * (DENSE_PER_INNER * denseInner + DENSE_PER_FEATURE * features);
-  const activations = trunk + convs + filterGradient + denses;
-
-  // K^T K of a conv layer is inner x (2k-1)^2 x inner; counted like the Gram matrices.
-  const ktk = arch.nConv * DENSE_PER_GRAM_ENTRY * inner * inner * (2 * KERNEL_SIZE - 1) ** 2;
-  const gram =
-    arch.nDense * (DENSE_PER_GRAM_ENTRY * denseInner ** 2 + DENSE_PER_WEIGHT * denseInner * features) + ktk;
-
-  const evalConv =
-    arch.nConv === 0 ? 0 : arch.nConv * width + EVAL_CONV_WORK_WIDTH * width + EVAL_CONV_WORK_INNER * inner;
-  const evalBatch =
-    evaluationBatch *
-    pixels *
-    (EVAL_TRUNK_PER_INPUT_CHANNEL * arch.inChannels + EVAL_TRUNK_PER_WIDTH * width + evalConv);
-  const evalScalings = arch.nDense > 0 ? EVAL_GRAM_TEMPORARIES * denseInner ** 2 : 0;
-  const evaluation = Math.max(evalBatch, evalScalings);
+  const fused = backend !== null && FUSED_BACKENDS.includes(backend);
+  const phases = fused ? floatsOfFusedPrograms(sizes) : floatsThroughOps(sizes, im2col);
 
   const weightsBytes = parameters * FLOAT;
   const checkpointBytes = 3 * weightsBytes;
-  const resident = checkpointBytes + (flat ? weightsBytes : 0);
-  const stepPeakBytes = resident + weightsBytes + (activations + gram) * FLOAT;
+  // WebGPU's flat copy of the parameters.
+  const resident = checkpointBytes + (fused ? weightsBytes : 0);
+  const stepPeakBytes = resident + weightsBytes + (phases.activations + phases.gram) * FLOAT;
+  const updateBytes = phases.updatePerParameter * weightsBytes;
   // The batch's images are still alive during the update.
   const updatePeakBytes =
-    resident +
-    weightsBytes +
-    ADAM_UPDATE_PER_PARAMETER * weightsBytes +
-    batch * pixels * arch.inChannels * FLOAT;
-  const evaluationPeakBytes = resident + evaluation * FLOAT;
-  const plane = pixels * Math.max(width, inner);
+    resident + weightsBytes + updateBytes + batch * sizes.pixels * arch.inChannels * FLOAT;
+  const evaluationPeakBytes = resident + phases.evaluation * FLOAT;
+  const plane = sizes.pixels * Math.max(sizes.width, sizes.inner);
   const largest = Math.max(
     batch * plane * (im2col ? KERNEL_SIZE ** 2 : 1),
     evaluationBatch * plane,
-    arch.nDense > 0 ? Math.max(denseInner * features, denseInner ** 2) : 0,
-    arch.nClasses * features,
-    flat ? 2 * parameters : 0,
+    arch.nDense > 0 ? Math.max(sizes.denseInner * sizes.features, sizes.denseInner ** 2) : 0,
+    arch.nClasses * sizes.features,
+    fused ? 2 * parameters : 0,
   );
   return {
     batch,
@@ -157,10 +241,10 @@ export function estimateTrainingMemory(
     weightsBytes,
     optimizerBytes: 2 * weightsBytes,
     gradientBytes: weightsBytes,
-    activationBytes: activations * FLOAT,
-    gramBytes: gram * FLOAT,
-    updateBytes: ADAM_UPDATE_PER_PARAMETER * weightsBytes,
-    evaluationBytes: evaluation * FLOAT,
+    activationBytes: phases.activations * FLOAT,
+    gramBytes: phases.gram * FLOAT,
+    updateBytes,
+    evaluationBytes: phases.evaluation * FLOAT,
     stepPeakBytes,
     updatePeakBytes,
     evaluationPeakBytes,
@@ -265,11 +349,7 @@ export function fitsBackend(
   if (maxBuffer !== undefined && estimate.largestTensorBytes > maxBuffer) {
     const tooLarge = `too large for this GPU's buffers (one tensor needs ~${formatBytes(estimate.largestTensorBytes)}, the adapter allows ${formatBytes(maxBuffer)})`;
     // Adam's flat moments do not shrink with the batch.
-    if (
-      backend !== null &&
-      FLAT_PARAMETER_BACKENDS.includes(backend) &&
-      estimate.optimizerBytes > maxBuffer
-    ) {
+    if (backend !== null && FUSED_BACKENDS.includes(backend) && estimate.optimizerBytes > maxBuffer) {
       return {
         level: 'refuse',
         text: `${tooLarge}: Adam's moments of every parameter are one buffer here`,
