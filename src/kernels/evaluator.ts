@@ -24,13 +24,14 @@ export class Evaluator {
     return new Evaluator(model, scalings, distances);
   }
 
+  /** Logits that gradients can pass through (attacks). */
   logits(images: tf.Tensor4D): tf.Tensor2D {
     return this.model.logits(images, this.scalings);
   }
 
   /** Logits, predictions and certified radii of a batch of images `[N, H, W, C]` in [0, 1]. */
   async certifyBatch(images: tf.Tensor4D): Promise<BatchCertificates> {
-    const logitsTensor = this.logits(images);
+    const logitsTensor = this.model.logitsWithoutGradients(images, this.scalings);
     try {
       const logits = (await logitsTensor.data()) as Float32Array;
       const inputScale = Math.min(...this.model.arch.std);

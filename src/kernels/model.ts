@@ -211,6 +211,22 @@ export class SllModel {
     });
   }
 
+  /**
+   * Logits where nothing takes gradients (certification): each layer's input is released once the
+   * next layer has its own, so a batch holds a layer or two of activations instead of every one.
+   */
+  logitsWithoutGradients(images: tf.Tensor4D, scalings: Scalings): tf.Tensor2D {
+    this.catchUp();
+    return tf.tidy(() => {
+      let previousInput: tf.Tensor | null = null;
+      const features = this.features(images, scalings, (x) => {
+        previousInput?.dispose();
+        previousInput = x;
+      });
+      return linearNormalized(features, this.lastWeight, this.lastBias);
+    });
+  }
+
   /** What each SLL layer receives for `images`, in layer order (as `sllLayerFunctions`); the caller disposes them. */
   sllLayerInputs(images: tf.Tensor4D, scalings: Scalings): tf.Tensor[] {
     this.catchUp();

@@ -8,8 +8,8 @@
  * CPU backend shares the data but counts it again) and every intermediate gradient until the step's
  * gradients are done. WebGPU runs the lab's own programs on flat parameters, which keep far less.
  * The coefficients below were measured per layer on tfjs 4.22 (`npx tsx bench/memory.ts`): the
- * estimate is 1.01-1.03x the measured WASM peak of `tiny`, `lab` and `small`'s parts (the WASM
- * memory grows to 1.04-1.22x it); on WebGPU, 1.00-1.04x the step's peak and 1.03-1.08x the
+ * estimate is 1.00-1.03x the measured WASM peak of `tiny`, `lab` and `small`'s parts (the WASM
+ * memory grows to 1.04-1.22x it); on WebGPU, 1.00-1.04x the step's peak and 0.97-0.98x the
  * evaluation's of `tiny`, `lab` and variants of `lab`.
  */
 import { type Arch, KERNEL_SIZE, convInnerChannels, denseInnerFeatures, featureCount } from './arch.ts';
@@ -71,14 +71,17 @@ const FUSED_TRUNK_PER_WIDTH = 0.6;
  */
 const FUSED_DENSE_PER_WEIGHT = 1;
 const FUSED_DENSE_PER_GRAM_ENTRY = 2;
-/** An evaluation batch on WebGPU: each conv layer's output, ~1 plane per input channel and 1.4 of the width. */
-const FUSED_EVAL_TRUNK_PER_INPUT_CHANNEL = 1;
-const FUSED_EVAL_TRUNK_PER_WIDTH = 1.4;
-/** Evaluation keeps each conv layer's output; the layer being computed holds ~1.75 + 4 more planes. */
-const EVAL_TRUNK_PER_INPUT_CHANNEL = 3;
-const EVAL_TRUNK_PER_WIDTH = 2.25;
-const EVAL_CONV_WORK_WIDTH = 1.75;
-const EVAL_CONV_WORK_INNER = 4;
+/** An evaluation batch on WebGPU: the images, and 2 planes of the width (a layer's input and output). */
+const FUSED_EVAL_PER_INPUT_CHANNEL = 1;
+const FUSED_EVAL_PER_WIDTH = 2;
+/**
+ * An evaluation batch releases each layer's input once the next layer has its own (`logitsWithoutGradients`
+ * in src/kernels/model.ts): the images, and ~4 planes of the width and 4 of the inner channels of the
+ * layer being computed, however deep the network.
+ */
+const EVAL_PER_INPUT_CHANNEL = 1;
+const EVAL_PER_WIDTH = 4;
+const EVAL_PER_INNER = 4;
 /** Computing one dense layer's t-vector without gradients: ~12 inner x inner temporaries. */
 const EVAL_GRAM_TEMPORARIES = 12;
 
@@ -150,12 +153,12 @@ function floatsThroughOps(s: Sizes, im2col: boolean): PhaseFloats {
   const gram =
     arch.nDense * (DENSE_PER_GRAM_ENTRY * denseInner ** 2 + DENSE_PER_WEIGHT * denseInner * features) + ktk;
 
-  const evalConv =
-    arch.nConv === 0 ? 0 : arch.nConv * width + EVAL_CONV_WORK_WIDTH * width + EVAL_CONV_WORK_INNER * inner;
   const evalBatch =
     s.evaluationBatch *
     pixels *
-    (EVAL_TRUNK_PER_INPUT_CHANNEL * arch.inChannels + EVAL_TRUNK_PER_WIDTH * width + evalConv);
+    (EVAL_PER_INPUT_CHANNEL * arch.inChannels +
+      EVAL_PER_WIDTH * width +
+      (arch.nConv === 0 ? 0 : EVAL_PER_INNER * inner));
   const evalScalings = arch.nDense > 0 ? EVAL_GRAM_TEMPORARIES * denseInner ** 2 : 0;
   return {
     activations: trunk + convs + filterGradient + denses,
@@ -182,9 +185,7 @@ function floatsOfFusedPrograms(s: Sizes): PhaseFloats {
   const evaluation =
     s.evaluationBatch *
     pixels *
-    (FUSED_EVAL_TRUNK_PER_INPUT_CHANNEL * arch.inChannels +
-      FUSED_EVAL_TRUNK_PER_WIDTH * width +
-      arch.nConv * width);
+    (FUSED_EVAL_PER_INPUT_CHANNEL * arch.inChannels + FUSED_EVAL_PER_WIDTH * width);
   // Adam's update writes the moments in place and makes one new flat copy of the parameters.
   return { activations: trunk + convs + denses, gram, updatePerParameter: 1, evaluation };
 }

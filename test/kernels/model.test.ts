@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { type Arch } from '../../src/sll/arch.ts';
 import { initialParams } from '../../src/sll/init.ts';
-import { SllModel } from '../../src/kernels/model.ts';
+import { SllModel, disposeScalings } from '../../src/kernels/model.ts';
 import { oracleLogits } from '../oracle/oracle.ts';
 import { maxRelativeError, nchwToNhwcTensor, randomImagesNchw, smallArch } from '../helpers/tensors.ts';
 
@@ -32,6 +32,58 @@ describe('SllModel logits against the float64 oracle', () => {
     expect(logits.shape).toEqual([n, arch.nClasses]);
     expect(maxRelativeError(actual, expected)).toBeLessThan(1e-4);
     tf.dispose([x, logits]);
+    model.dispose();
+  });
+});
+
+describe('logits without gradients (certification)', () => {
+  // tf.profile returns one object that the next profile overwrites: read it at once.
+  const profiled = async (fn: () => tf.Tensor) => {
+    const { result, peakBytes } = await tf.profile(fn);
+    return { logits: result as tf.Tensor, peakBytes };
+  };
+
+  it.each(cases)('%s: the same logits, no more bytes held', async (_name, arch) => {
+    const n = 3;
+    const model = new SllModel(arch, initialParams(arch, 7));
+    const x = nchwToNhwcTensor(
+      randomImagesNchw(arch, n, 11),
+      n,
+      arch.inChannels,
+      arch.imageSize,
+      arch.imageSize,
+    );
+    const scalings = model.computeScalings();
+    const before = tf.memory().numTensors;
+    const released = await profiled(() => model.logitsWithoutGradients(x, scalings));
+    const kept = await profiled(() => model.logits(x, scalings));
+    expect(await released.logits.data()).toEqual(await kept.logits.data());
+    expect(released.peakBytes).toBeLessThanOrEqual(kept.peakBytes);
+    tf.dispose([released.logits, kept.logits]);
+    expect(tf.memory().numTensors).toBe(before);
+    disposeScalings(scalings);
+    tf.dispose(x);
+    model.dispose();
+  });
+
+  it('holds two layers of activations where logits holds every one', async () => {
+    const n = 4;
+    const arch = smallArch({ nConv: 8, width: 8, imageSize: 16 });
+    const model = new SllModel(arch, initialParams(arch, 7));
+    const x = nchwToNhwcTensor(
+      randomImagesNchw(arch, n, 11),
+      n,
+      arch.inChannels,
+      arch.imageSize,
+      arch.imageSize,
+    );
+    const scalings = model.computeScalings();
+    const released = await profiled(() => model.logitsWithoutGradients(x, scalings));
+    const kept = await profiled(() => model.logits(x, scalings));
+    const layerOutputBytes = n * arch.imageSize ** 2 * arch.width * 4;
+    expect(kept.peakBytes - released.peakBytes).toBeGreaterThanOrEqual((arch.nConv - 2) * layerOutputBytes);
+    tf.dispose([released.logits, kept.logits, x]);
+    disposeScalings(scalings);
     model.dispose();
   });
 });
