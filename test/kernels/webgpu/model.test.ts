@@ -110,5 +110,7 @@ describe.skipIf(skipped)('the SLL network on WebGPU', () => {
       // One slice per dense layer: its weight as a tensor for tfjs's matMul (the Gram matrix).
       expect(training.byKernel.Slice ?? 0).toBe(arch.nDense);
     },
+    // Compiling lab's programs on SwiftShader takes most of a minute on a busy 2-core machine.
+    180_000,
   );
 });
