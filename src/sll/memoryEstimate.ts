@@ -146,7 +146,7 @@ function floatsThroughOps(s: Sizes, im2col: boolean): PhaseFloats {
       : batch *
         pixels *
         (im2col ? FILTER_GRADIENT_IM2COL * Math.max(width, inner) : FILTER_GRADIENT_SWAP * width);
-  const denses = arch.nDense * batch * (DENSE_PER_INNER * denseInner + DENSE_PER_FEATURE * features);
+  const denses = denseVectors(s);
 
   // K^T K of a conv layer is inner x (2k-1)^2 x inner; counted like the Gram matrices.
   const ktk = arch.nConv * DENSE_PER_GRAM_ENTRY * kernelGramEntries(inner);
@@ -174,7 +174,7 @@ function floatsOfFusedPrograms(s: Sizes): PhaseFloats {
   const trunk =
     batch * pixels * (FUSED_TRUNK_PER_INPUT_CHANNEL * arch.inChannels + FUSED_TRUNK_PER_WIDTH * width);
   const convs = arch.nConv * batch * pixels * (FUSED_CONV_PER_WIDTH * width + FUSED_CONV_PER_INNER * inner);
-  const denses = arch.nDense * batch * (DENSE_PER_INNER * denseInner + DENSE_PER_FEATURE * features);
+  const denses = denseVectors(s);
 
   const weight = denseInner * features;
   const kept = FUSED_DENSE_PER_WEIGHT * weight + FUSED_DENSE_PER_GRAM_ENTRY * denseInner ** 2;
@@ -189,6 +189,10 @@ function floatsOfFusedPrograms(s: Sizes): PhaseFloats {
   // Adam's update writes the moments in place and makes one new flat copy of the parameters.
   return { activations: trunk + convs + denses, gram, updatePerParameter: 1, evaluation };
 }
+
+/** The dense layers' inner and feature vectors of every image, the same on every backend. */
+const denseVectors = ({ arch, batch, denseInner, features }: Sizes) =>
+  arch.nDense * batch * (DENSE_PER_INNER * denseInner + DENSE_PER_FEATURE * features);
 
 /** K^T K of a conv layer: inner x (2k-1)^2 x inner. */
 const kernelGramEntries = (inner: number) => inner * inner * (2 * KERNEL_SIZE - 1) ** 2;
